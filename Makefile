@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# KHO for Linux 6.12: the one entry point.
+#
+#   make demo     narrated live update run in QEMU
+#   make check    every test; ends with "N passed, N failed"
+#   make bench    benchmarks
+#   make series   git-am-able patch series against the recorded base
+#   make deps     install the Debian packages the project needs
+#
+# KSRC=/path/to/linux-6.12 builds against your own tree instead of
+# Debian's linux-source-6.12. BUILD=/path moves the build directory.
+
+TOP   := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(TOP)/build
+export BUILD KSRC
+
+.PHONY: all deps kernel guest initramfs tools check demo series bench clean distclean
+
+all: initramfs tools
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+kernel: deps
+	@$(TOP)/scripts/build-kernel.sh
+
+guest: kernel
+	@$(MAKE) -s -C $(TOP)/tests/guest O=$(BUILD)/guest \
+		UAPI=$(BUILD)/obj/usr/include
+
+initramfs: guest
+	@$(TOP)/scripts/mkinitramfs.sh
+
+tools: deps
+	@if [ -d $(TOP)/tools/kho-dump ]; then \
+		$(MAKE) -s -C $(TOP)/tools/kho-dump O=$(BUILD)/tools/kho-dump; fi
+
+check: deps
+	@$(TOP)/scripts/check.sh
+
+demo: initramfs
+	@$(TOP)/scripts/demo.sh
+
+series: deps
+	@$(TOP)/scripts/mkseries.sh
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/guest $(BUILD)/tools $(BUILD)/initramfs* \
+		$(BUILD)/logs $(BUILD)/state/config-sum
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build everything, run every test, print one TAP line per
+# test and finish with "N passed, N failed". Exit status 1 on any failure.
+#
+# TESTS="kexec-baseline vfio-edu-dma" restricts the QEMU scenarios run.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+export BUILD=${BUILD:-$top/build}
+logs=$BUILD/logs
+mkdir -p "$logs"
+results=$logs/check.tap
+: > "$results"
+
+# Run a command whose stdout is TAP lines; keep them and echo them.
+tap() { "$@" | tee -a "$results"; }
+
+# Run a build step quietly; one TAP line, the log tail on failure.
+step() {
+	local name=$1 slog=$logs/$1.log
+	shift
+	if "$@" > "$slog" 2>&1; then
+		echo "ok - $name" | tee -a "$results"
+		return 0
+	fi
+	echo "not ok - $name: see $slog" | tee -a "$results"
+	tail -n 30 "$slog" | sed 's/^/#   | /'
+	return 1
+}
+
+summary() {
+	local pass fail
+	pass=$(grep -c '^ok ' "$results")
+	fail=$(grep -c '^not ok ' "$results")
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+}
+
+echo "# KHO for Linux 6.12: make check"
+if step kernel-build "$top/scripts/build-kernel.sh"; then
+	echo "# base: $(cat "$BUILD/state/base-version")"
+	step userspace-build make -C "$top" -s guest tools &&
+		step initramfs "$top/scripts/mkinitramfs.sh" &&
+		tap "$top/tests/kunit.sh" &&
+		tap "$top/tests/run-all.sh"
+	tap "$top/scripts/lint.sh"
+fi
+summary

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Style and static checks on everything this project adds, one TAP line each:
+#   sparse      make C=2 on every kernel object we add or patch: no warnings
+#   checkpatch  --strict on our C files and on every patch: no errors,
+#               warnings or checks
+# A check with nothing to look at prints no line (it is not a pass).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$top/build}
+src=$BUILD/src
+logs=$BUILD/logs
+mkdir -p "$logs"
+cd "$top"
+
+kernel_c=$(cat "$BUILD/state/overlay-files" "$BUILD/state/patched-files" 2>/dev/null |
+	grep -E '\.c$' | sort -u)
+ours_c=$(git ls-files -co --exclude-standard -- '*.c' '*.h' | sort -u)
+patches=$(grep -v '^\s*\(#\|$\)' patches/series 2>/dev/null | sed 's|^|patches/|')
+
+fail_lines() { sed 's/^/#   | /' "$1" | head -n 40; }
+
+# sparse: the objects of our .c files, built with C=2 so they are checked
+# even when up to date. Objects that are not in the config are skipped
+# (make says "No rule"), but at least one must be checked.
+if [ -n "$kernel_c" ]; then
+	cc="gcc"; command -v ccache >/dev/null && cc="ccache gcc"
+	: > "$logs/sparse.log"
+	checked=0
+	for f in $kernel_c; do
+		o=${f%.c}.o
+		grep -qE "(obj|lib)-\\\$\(CONFIG_[A-Z0-9_]+\)[^=]*=.*$(basename "$o")|obj-y.*$(basename "$o")" \
+			"$src/$(dirname "$f")/Makefile" 2>/dev/null || continue
+		make -s -C "$src" O="$BUILD/obj" CC="$cc" C=2 "$o" >> "$logs/sparse.log" 2>&1
+		checked=$((checked + 1))
+	done
+	if grep -qE '(warning|error):' "$logs/sparse.log"; then
+		echo "not ok - sparse: $(grep -cE '(warning|error):' "$logs/sparse.log") problem(s)"
+		fail_lines <(grep -E '(warning|error):' "$logs/sparse.log")
+		rc=1
+	elif [ $checked -gt 0 ]; then
+		echo "ok - sparse ($checked objects)"
+	fi
+fi
+
+cp_pl=$src/scripts/checkpatch.pl
+: > "$logs/checkpatch.log"
+n=0
+for f in $ours_c; do
+	perl "$cp_pl" --strict --no-tree --terse --show-types -q -f "$f" >> "$logs/checkpatch.log" 2>&1
+	n=$((n + 1))
+done
+for p in $patches; do
+	perl "$cp_pl" --strict --no-tree --terse --show-types -q "$p" >> "$logs/checkpatch.log" 2>&1
+	n=$((n + 1))
+done
+if grep -qE '(ERROR|WARNING|CHECK):' "$logs/checkpatch.log"; then
+	echo "not ok - checkpatch: $(grep -cE '(ERROR|WARNING|CHECK):' "$logs/checkpatch.log") problem(s)"
+	fail_lines "$logs/checkpatch.log"
+	rc=1
+elif [ $n -gt 0 ]; then
+	echo "ok - checkpatch ($n files and patches)"
+fi
+exit ${rc:-0}

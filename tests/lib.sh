@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the host harness: judging a VM's serial log.
+# The caller sets $log (serial console file) before using these.
+
+reasons=()
+bad() { reasons+=("$*"); }
+
+# The console log without printk timestamps (nor the firmware noise that
+# can precede the first one on a line).
+console() { sed -E 's/^.*\[ *[0-9]+\.[0-9]{6}\] //; s/\r$//' "$log"; }
+has() { console | grep -qE "$1"; }
+count() { console | grep -cE "$1"; }
+# The value of KEY=... on the last line matching REGEX.
+field() { console | grep -E "$1" | tail -n1 | grep -oE "$2=[^ ]*" | cut -d= -f2-; }
+
+# Checks that hold for every VM run. $1 is run_vm's status, $2 the number
+# of kernels that must have booted, $3 whether DMA faults are allowed.
+common_checks() {
+	local rc=$1 want_boots=$2 allow_faults=$3 n err
+	[ "$rc" -eq 124 ] && bad "timed out"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+		bad "qemu exited with $rc ($(tail -n1 "$log.stdout" 2>/dev/null))"
+	n=$(count '^Linux version ')
+	[ "$n" -eq "$want_boots" ] || bad "$n kernel(s) booted, expected $want_boots"
+	err=$(console | grep -m1 -E 'Kernel panic|BUG: |Oops|general protection fault|WARNING: CPU|Call Trace')
+	[ -n "$err" ] && bad "kernel error: $err"
+	if [ "$allow_faults" = 0 ]; then
+		has 'DMAR: \[DMA' && bad "DMA fault: $(console | grep -m1 'DMAR: \[DMA')"
+		grep -q vtd_dmar_fault "$log.qemu" 2>/dev/null && bad "QEMU recorded a VT-d fault"
+	fi
+}
+
+# Print the TAP line for LABEL from the collected reasons; 0 if none.
+report() {
+	local label=$1 r
+	if [ ${#reasons[@]} -eq 0 ]; then
+		echo "ok - $label"
+		return 0
+	fi
+	echo "not ok - $label: ${reasons[0]}"
+	for r in "${reasons[@]:1}"; do echo "#   also: $r"; done
+	echo "#   log: $log"
+	tail -n 25 "$log" | sed 's/^/#   | /'
+	return 1
+}

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the host harness: how a test VM is started.
+#
+# run_vm LOG TIMEOUT MODE APPEND...
+#   MODE is the VT-d mode: legacy or scalable.
+# Boots build/bzImage with build/initramfs.cpio.gz on a q35 machine under
+# TCG, with an intel-iommu and an edu device, the serial console in LOG and
+# QEMU's own VT-d trace in LOG.qemu. Returns QEMU's status, 124 on timeout.
+
+: "${VM_MEM:=2G}"
+: "${VM_SMP:=2}"
+
+run_vm() {
+	local log=$1 tmo=$2 mode=$3
+	shift 3
+	local iommu="intel-iommu,intremap=on"
+	case "$mode" in
+	legacy) iommu="$iommu,x-scalable-mode=off"; set -- intel_iommu=on,sm_off "$@" ;;
+	scalable) iommu="$iommu,x-scalable-mode=on"; set -- intel_iommu=on,sm_on "$@" ;;
+	*) echo "run_vm: unknown mode $mode" >&2; return 2 ;;
+	esac
+	rm -f "$log" "$log.qemu"
+	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 \
+		-machine q35,kernel-irqchip=split -accel tcg -cpu max \
+		-smp "$VM_SMP" -m "$VM_MEM" \
+		-nographic -nodefaults -no-reboot \
+		-serial "file:$log" \
+		-device "$iommu" -device edu \
+		-kernel "$BUILD/bzImage" -initrd "$BUILD/initramfs.cpio.gz" \
+		-D "$log.qemu" -trace vtd_dmar_fault -trace vtd_dmar_enable \
+		-trace vtd_reg_dmar_root -trace vtd_reg_write_gcmd \
+		-append "console=ttyS0 panic=-1 oops=panic vfio_pci.disable_idle_d3=1 $*" \
+		</dev/null >"$log.stdout" 2>&1
+}

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+# kexec-baseline: A kexecs (kexec_file_load) into B; B must report the
+# random marker A put on its command line.
+append="khotest.stage=kexec-baseline"
+timeout=180
+boots=2
+
+check() {
+	local a b
+	a=$(field 'kexec-baseline: A marker=' marker)
+	b=$(field 'kexec-baseline: B marker=' marker)
+	[ -n "$a" ] || bad "kernel A printed no marker"
+	[ -n "$b" ] || bad "kernel B did not report"
+	[ -n "$a" ] && [ "$a" = "$b" ] || bad "marker mismatch: A=$a B=$b"
+	has 'init stage=kexec-baseline phase=2' || bad "kernel B did not run phase 2"
+}
