@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,32 +35,40 @@
 #define IOMMUFD_NODE		"/dev/iommu"
 #define IOMMUFD_SYSFS_DEV	"/sys/class/misc/iommu/dev"
 #define PAGEMAP_PATH		"/proc/self/pagemap"
+/* Room for any sysfs path built here: a PCI address and a few names. */
+#define SYSFS_PATH_LEN		128
 
-#define PAGEMAP_PRESENT		(1ULL << 63)
-#define PAGEMAP_PFN_MASK	((1ULL << 55) - 1)
+#define PAGEMAP_PRESENT		0x8000000000000000ULL	/* bit 63 */
+#define PAGEMAP_PFN_MASK	0x007fffffffffffffULL	/* bits 0-54 */
 
 #define DMA_POLL_INTERVAL_NS	1000000L	/* 1 ms between status reads */
 
-/*
- * Record why a step failed. @err is the errno behind it, or 0 when the
- * failure is not a failed system call (then -EIO is returned).
- */
-static int __attribute__((format(printf, 3, 4)))
-ev_fail(struct edu_vfio *ev, int err, const char *fmt, ...)
+/* Append the errno to the reason in ev->err; return what ev_fail() returns. */
+static int ev_fail_errno(struct edu_vfio *ev, int errnum)
 {
 	size_t len;
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(ev->err, sizeof(ev->err), fmt, ap);
-	va_end(ap);
-	if (!err)
+	if (!errnum)
 		return -EIO;
 	len = strlen(ev->err);
 	snprintf(ev->err + len, sizeof(ev->err) - len, ": %s (errno %d)",
-		 strerror(err), err);
-	return -err;
+		 strerror(errnum), errnum);
+	return -errnum;
 }
+
+/*
+ * Record why a step failed, formatted as by printf(), and return -@errnum.
+ * @errnum is the errno behind the failure, or 0 when it is not a failed
+ * call (then -EIO is returned). @errnum is read before anything else, so
+ * passing errno is safe. A macro so that the compiler checks the format.
+ */
+#define ev_fail(ev, errnum, fmt, ...) ({				\
+	struct edu_vfio *__ev = (ev);					\
+	int __errnum = (errnum);					\
+									\
+	snprintf(__ev->err, sizeof(__ev->err), fmt, ##__VA_ARGS__);	\
+	ev_fail_errno(__ev, __errnum);					\
+})
 
 void edu_vfio_init(struct edu_vfio *ev)
 {
@@ -126,7 +133,7 @@ static int sysfs_read_ulong(const char *path, unsigned long *val)
 static int pci_is_edu(const char *bdf)
 {
 	unsigned long vendor, device;
-	char path[PATH_MAX];
+	char path[SYSFS_PATH_LEN];
 	int ret;
 
 	snprintf(path, sizeof(path), SYSFS_PCI_DEVICES "/%s/vendor", bdf);
@@ -144,10 +151,11 @@ static int pci_is_edu(const char *bdf)
 
 static int ev_set_bdf(struct edu_vfio *ev, const char *bdf)
 {
-	if (strlen(bdf) >= sizeof(ev->bdf) || strchr(bdf, '/') || bdf[0] == '.')
-		return ev_fail(ev, EINVAL, "bad PCI address '%s'",
-			       bdf);
-	strcpy(ev->bdf, bdf);
+	size_t len = strlen(bdf);
+
+	if (len >= sizeof(ev->bdf) || strchr(bdf, '/') || bdf[0] == '.')
+		return ev_fail(ev, EINVAL, "bad PCI address '%s'", bdf);
+	memcpy(ev->bdf, bdf, len + 1);
 	return 0;
 }
 
@@ -194,8 +202,9 @@ int edu_vfio_find(struct edu_vfio *ev, const char *bdf)
 /* Name of the driver bound to the device, "" when there is none. */
 static int pci_bound_driver(const char *bdf, char *drv, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char path[SYSFS_PATH_LEN], target[PATH_MAX];
 	const char *base;
+	size_t base_len;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), SYSFS_PCI_DEVICES "/%s/driver", bdf);
@@ -208,13 +217,17 @@ static int pci_bound_driver(const char *bdf, char *drv, size_t len)
 	}
 	target[n] = '\0';
 	base = strrchr(target, '/');
-	snprintf(drv, len, "%s", base ? base + 1 : target);
+	base = base ? base + 1 : target;
+	base_len = strlen(base);
+	if (base_len >= len)
+		return -ENAMETOOLONG;
+	memcpy(drv, base, base_len + 1);
 	return 0;
 }
 
 int edu_vfio_bind_driver(struct edu_vfio *ev)
 {
-	char path[PATH_MAX], drv[sizeof(ev->orig_driver)];
+	char path[SYSFS_PATH_LEN], drv[sizeof(ev->orig_driver)];
 	int ret;
 
 	ret = pci_bound_driver(ev->bdf, ev->orig_driver, sizeof(ev->orig_driver));
@@ -307,7 +320,7 @@ static int ensure_chardev(struct edu_vfio *ev, const char *node,
 /* Name ("vfioN") of the VFIO cdev under the PCI device in sysfs. */
 static int find_vfio_cdev_name(struct edu_vfio *ev, char *name, size_t len)
 {
-	char path[PATH_MAX];
+	char path[SYSFS_PATH_LEN];
 	struct dirent *de;
 	int ret = -ENOENT;
 	DIR *dir;
@@ -319,8 +332,10 @@ static int find_vfio_cdev_name(struct edu_vfio *ev, char *name, size_t len)
 			       "open %s (is CONFIG_VFIO_DEVICE_CDEV on?)",
 			       path);
 	while ((de = readdir(dir))) {
-		if (!strncmp(de->d_name, "vfio", 4) && strlen(de->d_name) < len) {
-			strcpy(name, de->d_name);
+		size_t name_len = strlen(de->d_name);
+
+		if (!strncmp(de->d_name, "vfio", 4) && name_len < len) {
+			memcpy(name, de->d_name, name_len + 1);
 			ret = 0;
 			break;
 		}
@@ -333,7 +348,7 @@ static int find_vfio_cdev_name(struct edu_vfio *ev, char *name, size_t len)
 
 int edu_vfio_open_cdev(struct edu_vfio *ev)
 {
-	char name[32], sysfs_dev[PATH_MAX];
+	char name[32], sysfs_dev[SYSFS_PATH_LEN];
 	int ret;
 
 	ret = find_vfio_cdev_name(ev, name, sizeof(name));
@@ -404,7 +419,7 @@ int edu_vfio_open(struct edu_vfio *ev, const char *bdf)
 	return ret;
 }
 
-int edu_vfio_map(struct edu_vfio *ev, void *va, uint64_t iova, uint64_t len)
+int edu_vfio_map(struct edu_vfio *ev, void *va, u64 iova, u64 len)
 {
 	struct iommu_ioas_map map = {
 		.size = sizeof(map),
@@ -424,7 +439,7 @@ int edu_vfio_map(struct edu_vfio *ev, void *va, uint64_t iova, uint64_t len)
 	return 0;
 }
 
-int edu_vfio_unmap(struct edu_vfio *ev, uint64_t iova, uint64_t len)
+int edu_vfio_unmap(struct edu_vfio *ev, u64 iova, u64 len)
 {
 	struct iommu_ioas_unmap unmap = {
 		.size = sizeof(unmap),
@@ -461,7 +476,7 @@ int edu_vfio_attach(struct edu_vfio *ev)
 	return 0;
 }
 
-static int get_region_info(struct edu_vfio *ev, uint32_t index,
+static int get_region_info(struct edu_vfio *ev, u32 index,
 			   struct vfio_region_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -472,9 +487,9 @@ static int get_region_info(struct edu_vfio *ev, uint32_t index,
 	return 0;
 }
 
-static int cfg_read16(struct edu_vfio *ev, unsigned int reg, uint16_t *val)
+static int cfg_read16(struct edu_vfio *ev, unsigned int reg, u16 *val)
 {
-	uint16_t le;
+	u16 le;
 	ssize_t n;
 
 	n = pread(ev->device_fd, &le, sizeof(le), ev->cfg_offset + reg);
@@ -486,9 +501,9 @@ static int cfg_read16(struct edu_vfio *ev, unsigned int reg, uint16_t *val)
 	return 0;
 }
 
-static int cfg_write16(struct edu_vfio *ev, unsigned int reg, uint16_t val)
+static int cfg_write16(struct edu_vfio *ev, unsigned int reg, u16 val)
 {
-	uint16_t le = htole16(val);
+	u16 le = htole16(val);
 	ssize_t n;
 
 	n = pwrite(ev->device_fd, &le, sizeof(le), ev->cfg_offset + reg);
@@ -504,8 +519,8 @@ static int cfg_write16(struct edu_vfio *ev, unsigned int reg, uint16_t val)
  */
 static int enable_mem_and_master(struct edu_vfio *ev)
 {
-	const uint16_t want = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	uint16_t cmd;
+	const u16 want = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	u16 cmd = 0;
 	int ret;
 
 	ret = cfg_read16(ev, PCI_COMMAND, &cmd);
@@ -547,7 +562,7 @@ static void map_bar0(struct edu_vfio *ev, const struct vfio_region_info *info)
 
 int edu_vfio_setup_bar(struct edu_vfio *ev)
 {
-	const uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	const u32 rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 	struct vfio_region_info cfg, bar;
 	int ret;
 
@@ -576,7 +591,7 @@ int edu_vfio_setup_bar(struct edu_vfio *ev)
 	return 0;
 }
 
-static int bar_pread(struct edu_vfio *ev, uint64_t off, void *val, size_t len)
+static int bar_pread(struct edu_vfio *ev, u64 off, void *val, size_t len)
 {
 	ssize_t n = pread(ev->device_fd, val, len, ev->bar0_offset + off);
 
@@ -589,7 +604,7 @@ static int bar_pread(struct edu_vfio *ev, uint64_t off, void *val, size_t len)
 	return 0;
 }
 
-static int bar_pwrite(struct edu_vfio *ev, uint64_t off, const void *val,
+static int bar_pwrite(struct edu_vfio *ev, u64 off, const void *val,
 		      size_t len)
 {
 	ssize_t n = pwrite(ev->device_fd, val, len, ev->bar0_offset + off);
@@ -603,44 +618,84 @@ static int bar_pwrite(struct edu_vfio *ev, uint64_t off, const void *val,
 	return 0;
 }
 
-/* x86 only: BAR0 is little-endian like the CPU, so no byte swapping. */
-int edu_read32(struct edu_vfio *ev, uint64_t off, uint32_t *val)
+/*
+ * MMIO through the BAR0 mmap, like the kernel's readl() and writel(): one
+ * mov of exactly the register's width, which the compiler can neither
+ * split, merge, reorder against other memory accesses nor drop. Width
+ * matters: edu ignores 32-bit halves of its 64-bit registers. BAR0 is
+ * little-endian like the CPU, so there is no byte swapping.
+ */
+#ifndef __x86_64__
+#error "edu_vfio: the MMIO accessors are written for x86-64"
+#endif
+
+static u32 mmio_read32(const void *addr)
+{
+	u32 val;
+
+	asm volatile("movl %1, %0" : "=r" (val) : "m" (*(const u32 *)addr) : "memory");
+	return val;
+}
+
+static void mmio_write32(void *addr, u32 val)
+{
+	asm volatile("movl %0, %1" : : "r" (val), "m" (*(u32 *)addr) : "memory");
+}
+
+static u64 mmio_read64(const void *addr)
+{
+	u64 val;
+
+	asm volatile("movq %1, %0" : "=r" (val) : "m" (*(const u64 *)addr) : "memory");
+	return val;
+}
+
+static void mmio_write64(void *addr, u64 val)
+{
+	asm volatile("movq %0, %1" : : "r" (val), "m" (*(u64 *)addr) : "memory");
+}
+
+static void *bar0_reg(struct edu_vfio *ev, u64 off)
+{
+	return (char *)ev->bar0 + off;
+}
+
+int edu_read32(struct edu_vfio *ev, u64 off, u32 *val)
 {
 	if (!ev->bar0)
 		return bar_pread(ev, off, val, sizeof(*val));
-	*val = *(volatile uint32_t *)(ev->bar0 + off);
+	*val = mmio_read32(bar0_reg(ev, off));
 	return 0;
 }
 
-int edu_write32(struct edu_vfio *ev, uint64_t off, uint32_t val)
+int edu_write32(struct edu_vfio *ev, u64 off, u32 val)
 {
 	if (!ev->bar0)
 		return bar_pwrite(ev, off, &val, sizeof(val));
-	*(volatile uint32_t *)(ev->bar0 + off) = val;
+	mmio_write32(bar0_reg(ev, off), val);
 	return 0;
 }
 
-/* edu ignores 32-bit halves of its 64-bit registers: use one access. */
-int edu_read64(struct edu_vfio *ev, uint64_t off, uint64_t *val)
+int edu_read64(struct edu_vfio *ev, u64 off, u64 *val)
 {
 	if (!ev->bar0)
 		return bar_pread(ev, off, val, sizeof(*val));
-	*val = *(volatile uint64_t *)(ev->bar0 + off);
+	*val = mmio_read64(bar0_reg(ev, off));
 	return 0;
 }
 
-int edu_write64(struct edu_vfio *ev, uint64_t off, uint64_t val)
+int edu_write64(struct edu_vfio *ev, u64 off, u64 val)
 {
 	if (!ev->bar0)
 		return bar_pwrite(ev, off, &val, sizeof(val));
-	*(volatile uint64_t *)(ev->bar0 + off) = val;
+	mmio_write64(bar0_reg(ev, off), val);
 	return 0;
 }
 
 int edu_check_alive(struct edu_vfio *ev)
 {
-	static const uint32_t probes[] = { 0x5a5aa5a5, 0x12345678 };
-	uint32_t val;
+	static const u32 probes[] = { 0x5a5aa5a5, 0x12345678 };
+	u32 val;
 	unsigned int i;
 	int ret;
 
@@ -651,25 +706,25 @@ int edu_check_alive(struct edu_vfio *ev)
 		return ev_fail(ev, 0, "ID register reads %#010x, expected %#010x",
 			       val, EDU_ID_VALUE);
 
-	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(probes); i++) {
 		ret = edu_write32(ev, EDU_REG_LIVENESS, probes[i]);
 		if (!ret)
 			ret = edu_read32(ev, EDU_REG_LIVENESS, &val);
 		if (ret)
 			return ret;
-		if (val != (uint32_t)~probes[i])
+		if (val != (u32)~probes[i])
 			return ev_fail(ev, 0,
 				       "liveness wrote %#010x, read %#010x, expected %#010x",
-				       probes[i], val, (uint32_t)~probes[i]);
+				       probes[i], val, (u32)~probes[i]);
 	}
 	return 0;
 }
 
-int edu_dma_start(struct edu_vfio *ev, enum edu_dma_dir dir, uint64_t iova,
-		  uint64_t dev_addr, uint32_t count)
+int edu_dma_start(struct edu_vfio *ev, enum edu_dma_dir dir, u64 iova,
+		  u64 dev_addr, u32 count)
 {
-	uint64_t cmd = EDU_DMA_CMD_RUN;
-	uint64_t src = iova, dst = dev_addr;
+	u64 cmd = EDU_DMA_CMD_RUN;
+	u64 src = iova, dst = dev_addr;
 	int ret;
 
 	/* QEMU aborts the whole VM on an out-of-range device address. */
@@ -711,21 +766,21 @@ int edu_dma_start(struct edu_vfio *ev, enum edu_dma_dir dir, uint64_t iova,
 	return edu_write64(ev, EDU_REG_DMA_CMD, cmd);
 }
 
-static uint64_t monotonic_ns(void)
+static u64 monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 int edu_dma_wait(struct edu_vfio *ev, unsigned int timeout_ms,
-		 uint64_t *elapsed_ns)
+		 u64 *elapsed_ns)
 {
 	const struct timespec pause = { .tv_nsec = DMA_POLL_INTERVAL_NS };
-	uint64_t start = monotonic_ns(), now = start;
-	uint64_t deadline = start + timeout_ms * 1000000ULL;
-	uint64_t cmd;
+	u64 start = monotonic_ns(), now = start;
+	u64 deadline = start + timeout_ms * 1000000ULL;
+	u64 cmd;
 	int ret;
 
 	for (;;) {
@@ -751,11 +806,11 @@ int edu_dma_wait(struct edu_vfio *ev, unsigned int timeout_ms,
 	return 0;
 }
 
-int edu_virt_to_phys(struct edu_vfio *ev, const void *va, uint64_t *pa)
+int edu_virt_to_phys(struct edu_vfio *ev, const void *va, u64 *pa)
 {
-	uint64_t page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t vaddr = (uintptr_t)va;
-	uint64_t entry, pfn;
+	u64 page_size = (u64)sysconf(_SC_PAGESIZE);
+	u64 vaddr = (uintptr_t)va;
+	u64 entry, pfn;
 	ssize_t n;
 	int fd, err;
 
@@ -782,7 +837,7 @@ int edu_virt_to_phys(struct edu_vfio *ev, const void *va, uint64_t *pa)
 void edu_vfio_release_device(struct edu_vfio *ev)
 {
 	if (ev->bar0) {
-		munmap((void *)ev->bar0, ev->bar0_size);
+		munmap(ev->bar0, ev->bar0_size);
 		ev->bar0 = NULL;
 	}
 	if (ev->device_fd >= 0) {

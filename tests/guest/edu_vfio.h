@@ -15,6 +15,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
@@ -36,14 +44,14 @@
 
 /* The device's own DMA buffer, as addressed in the src/dst registers. */
 #define EDU_DEV_BUF_ADDR	0x40000ULL
-#define EDU_DEV_BUF_SIZE	4096
+#define EDU_DEV_BUF_SIZE	4096U
 /*
  * QEMU 7.2's range check rejects a transfer that ends exactly at the end of
  * the device buffer and aborts the whole VM, so stay at half the buffer.
  */
-#define EDU_DMA_MAX_COUNT	2048
+#define EDU_DMA_MAX_COUNT	2048U
 /* The device masks bus addresses to 28 bits (its default dma_mask). */
-#define EDU_DMA_ADDR_LIMIT	(1ULL << 28)
+#define EDU_DMA_ADDR_LIMIT	0x10000000ULL
 
 enum edu_dma_dir {
 	EDU_DMA_RAM_TO_DEV,
@@ -56,14 +64,14 @@ struct edu_vfio {
 	char cdev_path[64];		/* /dev/vfio/devices/vfioN */
 	int device_fd;			/* VFIO device cdev, -1 if closed */
 	int iommufd;			/* /dev/iommu, -1 if closed */
-	uint32_t devid;			/* iommufd device id from BIND */
-	uint32_t ioas_id;		/* 0 until IOMMU_IOAS_ALLOC */
-	uint32_t hwpt_id;		/* page table id returned by ATTACH */
+	u32 devid;			/* iommufd device id from BIND */
+	u32 ioas_id;		/* 0 until IOMMU_IOAS_ALLOC */
+	u32 hwpt_id;		/* page table id returned by ATTACH */
 	bool attached;
-	uint64_t cfg_offset;		/* config space region in device_fd */
-	uint64_t bar0_offset;		/* BAR0 region in device_fd */
-	uint64_t bar0_size;
-	volatile uint8_t *bar0;		/* mmap of BAR0, NULL: use pread */
+	u64 cfg_offset;		/* config space region in device_fd */
+	u64 bar0_offset;		/* BAR0 region in device_fd */
+	u64 bar0_size;
+	void *bar0;			/* mmap of BAR0, NULL: use pread */
 	int bar0_mmap_errno;		/* why BAR0 is not mmapped, 0 if it is */
 	char err[320];			/* reason for the last failure */
 };
@@ -90,8 +98,8 @@ int edu_vfio_bind_iommufd(struct edu_vfio *ev);
 int edu_vfio_open(struct edu_vfio *ev, const char *bdf);
 
 /* Map [va, va + len) read/write at exactly @iova in the IOAS. */
-int edu_vfio_map(struct edu_vfio *ev, void *va, uint64_t iova, uint64_t len);
-int edu_vfio_unmap(struct edu_vfio *ev, uint64_t iova, uint64_t len);
+int edu_vfio_map(struct edu_vfio *ev, void *va, u64 iova, u64 len);
+int edu_vfio_unmap(struct edu_vfio *ev, u64 iova, u64 len);
 
 /* VFIO_DEVICE_ATTACH_IOMMUFD_PT to the IOAS. Fills ev->hwpt_id. */
 int edu_vfio_attach(struct edu_vfio *ev);
@@ -106,28 +114,28 @@ int edu_vfio_setup_bar(struct edu_vfio *ev);
 int edu_check_alive(struct edu_vfio *ev);
 
 /* BAR0 register access, by mmap or pread/pwrite on the device fd. */
-int edu_read32(struct edu_vfio *ev, uint64_t off, uint32_t *val);
-int edu_write32(struct edu_vfio *ev, uint64_t off, uint32_t val);
-int edu_read64(struct edu_vfio *ev, uint64_t off, uint64_t *val);
-int edu_write64(struct edu_vfio *ev, uint64_t off, uint64_t val);
+int edu_read32(struct edu_vfio *ev, u64 off, u32 *val);
+int edu_write32(struct edu_vfio *ev, u64 off, u32 val);
+int edu_read64(struct edu_vfio *ev, u64 off, u64 *val);
+int edu_write64(struct edu_vfio *ev, u64 off, u64 val);
 
 /*
  * Start one DMA between bus address @iova and device buffer address
  * @dev_addr (EDU_DEV_BUF_ADDR + offset) of @count bytes. Does not wait.
  * Fails with -EBUSY if a transfer is still running.
  */
-int edu_dma_start(struct edu_vfio *ev, enum edu_dma_dir dir, uint64_t iova,
-		  uint64_t dev_addr, uint32_t count);
+int edu_dma_start(struct edu_vfio *ev, enum edu_dma_dir dir, u64 iova,
+		  u64 dev_addr, u32 count);
 
 /*
  * Poll the command register until the device clears RUN or @timeout_ms of
  * wall-clock time pass (-ETIMEDOUT). @elapsed_ns may be NULL.
  */
 int edu_dma_wait(struct edu_vfio *ev, unsigned int timeout_ms,
-		 uint64_t *elapsed_ns);
+		 u64 *elapsed_ns);
 
 /* Physical address of @va from /proc/self/pagemap (needs root). */
-int edu_virt_to_phys(struct edu_vfio *ev, const void *va, uint64_t *pa);
+int edu_virt_to_phys(struct edu_vfio *ev, const void *va, u64 *pa);
 
 /*
  * Unmap BAR0 and close the device fd. Closing detaches the device from its
