@@ -8,7 +8,9 @@ bad() { reasons+=("$*"); }
 # The console log without printk timestamps (nor the firmware noise that
 # can precede the first one on a line).
 console() { sed -E 's/^.*\[ *[0-9]+\.[0-9]{6}\] //; s/\r$//' "$log"; }
-has() { console | grep -qE "$1"; }
+# Not grep -q: it would stop reading early, and under pipefail the killed
+# sed would turn a match into a miss.
+has() { console | grep -E "$1" >/dev/null; }
 count() { console | grep -cE "$1"; }
 # The value of KEY=... on the last line matching REGEX.
 field() { console | grep -E "$1" | tail -n1 | grep -oE "$2=[^ ]*" | cut -d= -f2-; }

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Kexec HandOver (KHO): the handover ABI between two kernels, and the
+ * constants userspace tools (kho-dump) share with the kernel.
+ *
+ * Documentation/kho/abi.rst describes every structure and FDT node here.
+ * Any change to a layout below bumps KHO_ABI_VERSION and the compatible
+ * strings; a kernel only accepts a handover of exactly its own version.
+ */
+#ifndef _UAPI_LINUX_KHO_H
+#define _UAPI_LINUX_KHO_H
+
+#include <linux/types.h>
+
+#define KHO_ABI_VERSION		1
+
+/* Root FDT node compatible, and the node/property names the core writes. */
+#define KHO_FDT_COMPATIBLE	"linux,kho-v1"
+#define KHO_FDT_PROP_TRACKER	"tracker"	/* u64: phys of struct kho_hdr */
+#define KHO_FDT_PROP_SCRATCH	"scratch"	/* u64 pairs: base, size */
+#define KHO_FDT_PROP_GENERATION	"generation"	/* u64: handovers so far */
+
+/*
+ * x86 setup_data entry type carrying struct kho_setup_data. Chosen far from
+ * the small upstream SETUP_* numbers so it cannot be mistaken for one.
+ */
+#define KHO_SETUP_DATA_TYPE	0x4b48
+
+#define KHO_SETUP_MAGIC		0x534f484bU	/* "KHOS" */
+#define KHO_HDR_MAGIC		0x484f484bU	/* "KHOH" */
+
+#define KHO_MAX_SCRATCH		8	/* scratch ranges in a handover */
+#define KHO_NR_ORDERS		32	/* tracker roots, one per folio order */
+
+/**
+ * struct kho_scratch_range - physical memory the next kernel boots in
+ * @base: start, pageblock aligned
+ * @size: length in bytes, pageblock aligned
+ */
+struct kho_scratch_range {
+	__u64 base;
+	__u64 size;
+};
+
+/**
+ * struct kho_setup_data - the payload of the KHO setup_data entry
+ * @magic: KHO_SETUP_MAGIC
+ * @version: KHO_ABI_VERSION
+ * @size: sizeof(struct kho_setup_data)
+ * @hdr_phys: physical address of the page holding struct kho_hdr
+ * @nr_scratch: valid entries in @scratch
+ * @crc: crc32_le(~0) of this structure with @crc zero
+ * @scratch: where the next kernel may allocate before it has protected
+ *	the preserved memory (the decompressor's KASLR choice included)
+ *
+ * Written when the image is loaded; the header it points to is only
+ * complete once the outgoing kernel has frozen.
+ */
+struct kho_setup_data {
+	__u32 magic;
+	__u16 version;
+	__u16 size;
+	__u64 hdr_phys;
+	__u32 nr_scratch;
+	__u32 crc;
+	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
+};
+
+/**
+ * struct kho_tracker_root - the tree of preserved folios of one order
+ * @top: physical address of the top node, 0 if the order has none
+ * @levels: number of inner levels above the leaves (0: @top is a leaf)
+ * @reserved: zero
+ *
+ * Keys are pfn >> order. A leaf is one page of bitmap (KHO_LEAF_BITS keys);
+ * an inner node is one page of KHO_NODE_SLOTS u64 physical addresses of
+ * its children, 0 for an absent child. Multi-byte values are in the
+ * byte order of the kernels (both kernels are the same architecture).
+ */
+struct kho_tracker_root {
+	__u64 top;
+	__u32 levels;
+	__u32 reserved;
+};
+
+#define KHO_NODE_SIZE		4096
+#define KHO_LEAF_BITS		(KHO_NODE_SIZE * 8)	/* keys per leaf */
+#define KHO_LEAF_SHIFT		15
+#define KHO_NODE_SLOTS		(KHO_NODE_SIZE / 8)	/* children per node */
+#define KHO_NODE_SHIFT		9
+#define KHO_MAX_LEVELS		4	/* 15 + 4 * 9 = 51 bits of key */
+
+/**
+ * struct kho_hdr - the handover header, one page at a fixed address
+ * @magic: KHO_HDR_MAGIC
+ * @version: KHO_ABI_VERSION
+ * @size: sizeof(struct kho_hdr)
+ * @flags: zero
+ * @crc: crc32_le(~0) of this structure with @crc zero, set at freeze
+ * @fdt_phys: physical address of the root FDT (physically contiguous)
+ * @fdt_size: size of the buffer holding the FDT, page aligned
+ * @fdt_crc: crc32_le(~0) of the FDT's totalsize bytes
+ * @generation: number of handovers in this chain, 1 for the first
+ * @order: the preserved-memory tracker, one tree per folio order
+ */
+struct kho_hdr {
+	__u32 magic;
+	__u16 version;
+	__u16 size;
+	__u32 flags;
+	__u32 crc;
+	__u64 fdt_phys;
+	__u64 fdt_size;
+	__u32 fdt_crc;
+	__u32 nr_orders;
+	__u64 generation;
+	struct kho_tracker_root order[KHO_NR_ORDERS];
+};
+
+#endif /* _UAPI_LINUX_KHO_H */

@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO core, outgoing side: preserving memory, the handler registry, and
+ * freeze/abort, which builds the root FDT and seals the handover header.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/crc32.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/kexec.h>
+#include <linux/libfdt.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "kho_internal.h"
+
+struct kho_out kho_out = {
+	.lock = __MUTEX_INITIALIZER(kho_out.lock),
+	.preserve_sem = __RWSEM_INITIALIZER(kho_out.preserve_sem),
+	.state = KHO_OUT_OPEN,
+	.handlers = LIST_HEAD_INIT(kho_out.handlers),
+};
+
+u32 kho_crc32(const void *buf, size_t len)
+{
+	return crc32_le(~0U, buf, len);
+}
+
+bool kho_out_ready(void)
+{
+	return READ_ONCE(kho_out.hdr);
+}
+
+/* ---- preserving memory ---------------------------------------------------- */
+
+/* Preserved memory must be ordinary RAM with a memmap, outside scratch. */
+static int kho_check_block(unsigned long pfn, unsigned int order)
+{
+	unsigned long nr = 1UL << order;
+
+	if (order > KHO_MAX_ORDER || !IS_ALIGNED(pfn, nr))
+		return -EINVAL;
+	if (!pfn_valid(pfn) || !pfn_valid(pfn + nr - 1))
+		return -EINVAL;
+	if (PageReserved(pfn_to_page(pfn)))
+		return -EINVAL;
+	if (kho_in_scratch(PFN_PHYS(pfn), PFN_PHYS(nr)))
+		return -EINVAL;
+	return 0;
+}
+
+static int kho_preserve_block(unsigned long pfn, unsigned int order)
+{
+	int err;
+
+	err = kho_check_block(pfn, order);
+	if (err)
+		return err;
+	if (kho_tracker_overlaps(&kho_out.tracker, pfn, order))
+		return -EEXIST;
+	return kho_tracker_set(&kho_out.tracker, pfn, order);
+}
+
+static int kho_unpreserve_block(unsigned long pfn, unsigned int order)
+{
+	if (order > KHO_MAX_ORDER || !IS_ALIGNED(pfn, 1UL << order))
+		return -EINVAL;
+	return kho_tracker_clear(&kho_out.tracker, pfn, order);
+}
+
+/* The largest naturally aligned block starting at @pfn within @nr pages. */
+static unsigned int kho_block_order(unsigned long pfn, unsigned long nr)
+{
+	unsigned int order = pfn ? __ffs(pfn) : KHO_MAX_ORDER;
+
+	order = min_t(unsigned int, order, ilog2(nr));
+	return min_t(unsigned int, order, KHO_MAX_ORDER);
+}
+
+/*
+ * Enter a preserve/unpreserve section: fails once frozen, and keeps a
+ * freeze from completing until the section ends.
+ */
+static int kho_out_enter(void)
+{
+	if (!kho_out_ready())
+		return -ENODEV;
+	down_read(&kho_out.preserve_sem);
+	if (kho_out.state != KHO_OUT_OPEN) {
+		up_read(&kho_out.preserve_sem);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void kho_out_leave(void)
+{
+	up_read(&kho_out.preserve_sem);
+}
+
+/* Unpreserve the blocks of [pfn, end) that an earlier call preserved. */
+static void kho_unpreserve_span(unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end - pfn);
+
+		WARN_ON_ONCE(kho_unpreserve_block(pfn, order));
+		pfn += 1UL << order;
+	}
+}
+
+static int kho_preserve_span(unsigned long pfn, unsigned long nr)
+{
+	unsigned long start = pfn, end = pfn + nr;
+	int err;
+
+	if (!nr || end < pfn)
+		return -EINVAL;
+	err = kho_out_enter();
+	if (err)
+		return err;
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end - pfn);
+
+		err = kho_preserve_block(pfn, order);
+		if (err) {
+			kho_unpreserve_span(start, pfn);
+			break;
+		}
+		pfn += 1UL << order;
+	}
+	kho_out_leave();
+	return err;
+}
+
+/*
+ * Check every block first, so a failure leaves everything preserved:
+ * unpreserving is all or nothing.
+ */
+static int kho_unpreserve_span_checked(unsigned long pfn, unsigned long nr)
+{
+	unsigned long p, end = pfn + nr;
+	int err;
+
+	if (!nr || end < pfn)
+		return -EINVAL;
+	err = kho_out_enter();
+	if (err)
+		return err;
+	for (p = pfn; p < end; p += 1UL << kho_block_order(p, end - p)) {
+		if (!kho_tracker_test(&kho_out.tracker, p, kho_block_order(p, end - p))) {
+			err = -ENOENT;
+			goto out;
+		}
+	}
+	kho_unpreserve_span(pfn, end);
+out:
+	kho_out_leave();
+	return err;
+}
+
+/**
+ * kho_preserve_folio - keep a folio, and its order, across kexec
+ * @folio: the folio; it must not be freed, split or migrated while preserved
+ *
+ * Return: 0, -EEXIST if any of its memory is already preserved, -EINVAL for
+ * memory that cannot be preserved (scratch, reserved, not RAM), -EBUSY once
+ * frozen, -ENOMEM, or -ENODEV if KHO is not running.
+ */
+int kho_preserve_folio(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+	unsigned int order = folio_order(folio);
+	int err;
+
+	err = kho_out_enter();
+	if (err)
+		return err;
+	err = kho_preserve_block(pfn, order);
+	kho_out_leave();
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_folio);
+
+/**
+ * kho_unpreserve_folio - undo kho_preserve_folio()
+ * @folio: a folio preserved with exactly this order
+ *
+ * Return: 0, -ENOENT if it was not preserved, -EBUSY once frozen.
+ */
+int kho_unpreserve_folio(struct folio *folio)
+{
+	int err;
+
+	err = kho_out_enter();
+	if (err)
+		return err;
+	err = kho_unpreserve_block(folio_pfn(folio), folio_order(folio));
+	kho_out_leave();
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
+
+/**
+ * kho_preserve_pages - keep @nr_pages physically contiguous pages
+ * @page: the first page
+ * @nr_pages: how many; the range is recorded as naturally aligned blocks
+ *
+ * The next kernel gets them back with kho_restore_pages() as order-0 pages.
+ * Return: as kho_preserve_folio(); on error nothing of the range is kept.
+ */
+int kho_preserve_pages(struct page *page, unsigned long nr_pages)
+{
+	return kho_preserve_span(page_to_pfn(page), nr_pages);
+}
+EXPORT_SYMBOL_GPL(kho_preserve_pages);
+
+/**
+ * kho_unpreserve_pages - undo kho_preserve_pages() with the same range
+ * @page: the first page
+ * @nr_pages: how many
+ *
+ * Return: 0, -ENOENT (nothing changed) if the range was not preserved so.
+ */
+int kho_unpreserve_pages(struct page *page, unsigned long nr_pages)
+{
+	return kho_unpreserve_span_checked(page_to_pfn(page), nr_pages);
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_pages);
+
+/**
+ * kho_preserve_phys - keep a page-aligned physical range
+ * @phys: start, page aligned
+ * @size: length, page aligned
+ *
+ * Return: as kho_preserve_pages(), -EINVAL for an unaligned range.
+ */
+int kho_preserve_phys(phys_addr_t phys, size_t size)
+{
+	if (!PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size))
+		return -EINVAL;
+	return kho_preserve_span(PHYS_PFN(phys), size >> PAGE_SHIFT);
+}
+EXPORT_SYMBOL_GPL(kho_preserve_phys);
+
+/**
+ * kho_unpreserve_phys - undo kho_preserve_phys() with the same range
+ * @phys: start, page aligned
+ * @size: length, page aligned
+ *
+ * Return: as kho_unpreserve_pages().
+ */
+int kho_unpreserve_phys(phys_addr_t phys, size_t size)
+{
+	if (!PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size))
+		return -EINVAL;
+	return kho_unpreserve_span_checked(PHYS_PFN(phys), size >> PAGE_SHIFT);
+}
+EXPORT_SYMBOL_GPL(kho_unpreserve_phys);
+
+/* ---- handlers --------------------------------------------------------- */
+
+static struct kho_handler *kho_find_handler(const char *name)
+{
+	struct kho_handler *h;
+
+	list_for_each_entry(h, &kho_out.handlers, list)
+		if (!strcmp(h->name, name))
+			return h;
+	return NULL;
+}
+
+/**
+ * kho_register_handler - take part in every future handover
+ * @handler: name, compatible and callbacks; must stay valid until
+ *	kho_unregister_handler()
+ *
+ * Return: 0, -EINVAL for a handler without name, compatible or serialize,
+ * -EEXIST for a name in use, -EBUSY while frozen.
+ */
+int kho_register_handler(struct kho_handler *handler)
+{
+	int err = 0;
+
+	if (!handler->name || !handler->compatible || !handler->serialize)
+		return -EINVAL;
+	mutex_lock(&kho_out.lock);
+	if (kho_out.state != KHO_OUT_OPEN)
+		err = -EBUSY;
+	else if (kho_find_handler(handler->name))
+		err = -EEXIST;
+	else
+		list_add_tail(&handler->list, &kho_out.handlers);
+	mutex_unlock(&kho_out.lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_register_handler);
+
+/**
+ * kho_unregister_handler - stop taking part in handovers
+ * @handler: a registered handler
+ *
+ * If the system is frozen, the handover already holds its node; a later
+ * abort will not call it.
+ */
+void kho_unregister_handler(struct kho_handler *handler)
+{
+	mutex_lock(&kho_out.lock);
+	list_del(&handler->list);
+	mutex_unlock(&kho_out.lock);
+}
+EXPORT_SYMBOL_GPL(kho_unregister_handler);
+
+/**
+ * kho_is_frozen - has the outgoing handover been sealed?
+ *
+ * Return: true between a successful freeze and its abort (or the kexec).
+ */
+bool kho_is_frozen(void)
+{
+	return READ_ONCE(kho_out.state) == KHO_OUT_FROZEN;
+}
+EXPORT_SYMBOL_GPL(kho_is_frozen);
+
+/* ---- the FDT writer ------------------------------------------------------ */
+
+void kho_fdt_free(struct kho_fdt *fdt)
+{
+	if (fdt->blob)
+		free_pages((unsigned long)fdt->blob, fdt->order);
+	fdt->blob = NULL;
+}
+
+int kho_fdt_init(struct kho_fdt *fdt)
+{
+	fdt->order = 0;
+	fdt->blob = (void *)__get_free_page(GFP_KERNEL | __GFP_ZERO);
+	if (!fdt->blob)
+		return -ENOMEM;
+	return fdt_create(fdt->blob, PAGE_SIZE) ? -EINVAL : 0;
+}
+
+/* Move the FDT being written into a buffer twice as large. */
+static int kho_fdt_grow(struct kho_fdt *fdt)
+{
+	unsigned int order = fdt->order + 1;
+	void *blob;
+
+	if (order > MAX_PAGE_ORDER)
+		return -E2BIG;
+	blob = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!blob)
+		return -ENOMEM;
+	if (fdt_resize(fdt->blob, blob, PAGE_SIZE << order)) {
+		free_pages((unsigned long)blob, order);
+		return -EINVAL;
+	}
+	free_pages((unsigned long)fdt->blob, fdt->order);
+	fdt->blob = blob;
+	fdt->order = order;
+	return 0;
+}
+
+/* Map a libfdt result to an errno; room is made by the caller's retry. */
+static int kho_fdt_errno(int fdt_err)
+{
+	switch (fdt_err) {
+	case 0:
+		return 0;
+	case -FDT_ERR_NOSPACE:
+		return -ENOSPC;
+	default:
+		return -EINVAL;
+	}
+}
+
+#define kho_fdt_call(fdt, call)						\
+({									\
+	int __err;							\
+	while ((__err = kho_fdt_errno(call)) == -ENOSPC) {		\
+		__err = kho_fdt_grow(fdt);				\
+		if (__err)						\
+			break;						\
+	}								\
+	__err;								\
+})
+
+/**
+ * kho_fdt_begin_node - open a child node in the handler's node
+ * @fdt: the FDT passed to ->serialize()
+ * @name: node name
+ *
+ * Return: 0 or a negative errno.
+ */
+int kho_fdt_begin_node(struct kho_fdt *fdt, const char *name)
+{
+	return kho_fdt_call(fdt, fdt_begin_node(fdt->blob, name));
+}
+EXPORT_SYMBOL_GPL(kho_fdt_begin_node);
+
+/**
+ * kho_fdt_end_node - close the node opened last
+ * @fdt: the FDT passed to ->serialize()
+ *
+ * Return: 0 or a negative errno.
+ */
+int kho_fdt_end_node(struct kho_fdt *fdt)
+{
+	return kho_fdt_call(fdt, fdt_end_node(fdt->blob));
+}
+EXPORT_SYMBOL_GPL(kho_fdt_end_node);
+
+/**
+ * kho_fdt_property - add a property of raw bytes
+ * @fdt: the FDT passed to ->serialize()
+ * @name: property name
+ * @val: its value
+ * @len: its length in bytes
+ *
+ * Return: 0 or a negative errno.
+ */
+int kho_fdt_property(struct kho_fdt *fdt, const char *name,
+		     const void *val, int len)
+{
+	return kho_fdt_call(fdt, fdt_property(fdt->blob, name, val, len));
+}
+EXPORT_SYMBOL_GPL(kho_fdt_property);
+
+/**
+ * kho_fdt_property_u64 - add a 64-bit big-endian property
+ * @fdt: the FDT passed to ->serialize()
+ * @name: property name
+ * @val: its value
+ *
+ * Return: 0 or a negative errno.
+ */
+int kho_fdt_property_u64(struct kho_fdt *fdt, const char *name, u64 val)
+{
+	return kho_fdt_call(fdt, fdt_property_u64(fdt->blob, name, val));
+}
+EXPORT_SYMBOL_GPL(kho_fdt_property_u64);
+
+/**
+ * kho_fdt_property_string - add a NUL-terminated string property
+ * @fdt: the FDT passed to ->serialize()
+ * @name: property name
+ * @str: its value
+ *
+ * Return: 0 or a negative errno.
+ */
+int kho_fdt_property_string(struct kho_fdt *fdt, const char *name,
+			    const char *str)
+{
+	return kho_fdt_call(fdt, fdt_property_string(fdt->blob, name, str));
+}
+EXPORT_SYMBOL_GPL(kho_fdt_property_string);
+
+/* ---- freeze and abort --------------------------------------------------- */
+
+/* Root properties: the compatible, the header and the scratch table. */
+static int kho_fdt_write_root(struct kho_fdt *fdt)
+{
+	__be64 scratch[KHO_MAX_SCRATCH * 2];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		scratch[2 * i] = cpu_to_be64(kho_scratch[i].base);
+		scratch[2 * i + 1] = cpu_to_be64(kho_scratch[i].size);
+	}
+	err = kho_fdt_call(fdt, fdt_finish_reservemap(fdt->blob));
+	err = err ?: kho_fdt_begin_node(fdt, "");
+	err = err ?: kho_fdt_property_string(fdt, "compatible", KHO_FDT_COMPATIBLE);
+	err = err ?: kho_fdt_property_u64(fdt, KHO_FDT_PROP_TRACKER,
+					  virt_to_phys(kho_out.hdr));
+	err = err ?: kho_fdt_property_u64(fdt, KHO_FDT_PROP_GENERATION,
+					  kho_out.hdr->generation);
+	err = err ?: kho_fdt_property(fdt, KHO_FDT_PROP_SCRATCH, scratch,
+				      kho_nr_scratch * sizeof(scratch[0]) * 2);
+	return err;
+}
+
+static int kho_fdt_write_handler(struct kho_fdt *fdt, struct kho_handler *h)
+{
+	int err;
+
+	err = kho_fdt_begin_node(fdt, h->name);
+	err = err ?: kho_fdt_property_string(fdt, "compatible", h->compatible);
+	err = err ?: h->serialize(h, fdt);
+	err = err ?: kho_fdt_end_node(fdt);
+	return err;
+}
+
+/*
+ * Abort, in reverse order, the handlers serialized before @stop: the list
+ * node of the handler that failed, or the list head for all of them.
+ */
+static void kho_abort_handlers(struct list_head *stop)
+{
+	struct list_head *pos;
+
+	for (pos = stop->prev; pos != &kho_out.handlers; pos = pos->prev) {
+		struct kho_handler *h = list_entry(pos, struct kho_handler, list);
+
+		if (h->abort)
+			h->abort(h);
+	}
+}
+
+static int kho_build_fdt(void)
+{
+	struct kho_fdt *fdt = &kho_out.fdt;
+	struct kho_handler *h;
+	int err;
+
+	err = kho_fdt_init(fdt);
+	err = err ?: kho_fdt_write_root(fdt);
+	if (err)
+		goto fail;
+	list_for_each_entry(h, &kho_out.handlers, list) {
+		err = kho_fdt_write_handler(fdt, h);
+		if (err) {
+			pr_err("handler %s failed to serialize: %d\n", h->name, err);
+			kho_abort_handlers(&h->list);
+			goto fail;
+		}
+	}
+	err = kho_fdt_end_node(fdt);
+	err = err ?: kho_fdt_call(fdt, fdt_finish(fdt->blob));
+	if (err) {
+		kho_abort_handlers(&kho_out.handlers);
+		goto fail;
+	}
+	return 0;
+fail:
+	kho_fdt_free(fdt);
+	return err;
+}
+
+/* Seal the header: everything the next kernel checks before trusting it. */
+static void kho_seal_hdr(void)
+{
+	struct kho_hdr *hdr = kho_out.hdr;
+	void *blob = kho_out.fdt.blob;
+
+	hdr->fdt_phys = virt_to_phys(blob);
+	hdr->fdt_size = PAGE_SIZE << kho_out.fdt.order;
+	hdr->fdt_crc = kho_crc32(blob, fdt_totalsize(blob));
+	hdr->crc = 0;
+	hdr->crc = kho_crc32(hdr, sizeof(*hdr));
+}
+
+/**
+ * kho_freeze - seal the outgoing handover
+ *
+ * Stops preserve/unpreserve, runs every handler's serialize into a new root
+ * FDT and seals the header. If a handler fails, the handlers before it are
+ * aborted and the system is as before.
+ *
+ * Return: 0, -EBUSY if already frozen, -ENODEV if KHO is not running, or
+ * the failing handler's error.
+ */
+int kho_freeze(void)
+{
+	int err;
+
+	if (!kho_out_ready())
+		return -ENODEV;
+	mutex_lock(&kho_out.lock);
+	if (kho_out.state != KHO_OUT_OPEN) {
+		err = -EBUSY;
+		goto out;
+	}
+	down_write(&kho_out.preserve_sem);
+	kho_out.state = KHO_OUT_FROZEN;
+	up_write(&kho_out.preserve_sem);
+
+	err = kho_build_fdt();
+	if (err) {
+		WRITE_ONCE(kho_out.state, KHO_OUT_OPEN);
+		goto out;
+	}
+	kho_seal_hdr();
+	pr_info("frozen: %zu byte FDT, %ld tracker pages\n",
+		(size_t)fdt_totalsize(kho_out.fdt.blob),
+		atomic_long_read(&kho_out.tracker.nr_nodes));
+out:
+	mutex_unlock(&kho_out.lock);
+	return err;
+}
+
+/**
+ * kho_abort - thaw a frozen handover
+ *
+ * Every handler's abort runs (in reverse order), the FDT is freed and the
+ * header unsealed, so an image loaded earlier finds no valid handover.
+ *
+ * Return: 0, or -ENOENT if not frozen.
+ */
+int kho_abort(void)
+{
+	int err = 0;
+
+	mutex_lock(&kho_out.lock);
+	if (kho_out.state != KHO_OUT_FROZEN) {
+		err = -ENOENT;
+		goto out;
+	}
+	kho_abort_handlers(&kho_out.handlers);
+	kho_out.hdr->crc = 0;
+	kho_out.hdr->fdt_phys = 0;
+	kho_fdt_free(&kho_out.fdt);
+	WRITE_ONCE(kho_out.state, KHO_OUT_OPEN);
+	pr_info("aborted: preserved state thawed\n");
+out:
+	mutex_unlock(&kho_out.lock);
+	return err;
+}
+
+/**
+ * kho_kexec_freeze - freeze for kernel_kexec(), if not frozen already
+ * @image: the image about to be executed
+ *
+ * Return: 0 when the handover is sealed (or KHO is not running), or the
+ * freeze error: the kexec is then refused.
+ */
+int kho_kexec_freeze(struct kimage *image)
+{
+	int err;
+
+	/* No setup_data went into the image: a plain kexec. */
+	if (!kho_out_ready() || kho_is_frozen())
+		return 0;
+	err = kho_freeze();
+	if (err)
+		pr_err("refusing kexec: freeze failed: %d\n", err);
+	return err;
+}
+
+/**
+ * kho_has_preserved - is there outgoing state a plain kexec would drop?
+ *
+ * Return: true if any memory is preserved or any handler registered.
+ */
+bool kho_has_preserved(void)
+{
+	unsigned int order;
+
+	if (!kho_out_ready())
+		return false;
+	if (!list_empty(&kho_out.handlers))
+		return true;
+	for (order = 0; order < KHO_NR_ORDERS; order++)
+		if (atomic_long_read(&kho_out.tracker.nr_folios[order]))
+			return true;
+	return false;
+}
+
+/**
+ * kho_fill_setup_data - describe the handover to an image being loaded
+ * @image: the kexec_file image
+ * @sd: its setup_data payload
+ *
+ * Return: 0, or -ENODEV if KHO is not running (the image gets no entry).
+ */
+int kho_fill_setup_data(struct kimage *image, struct kho_setup_data *sd)
+{
+	if (!kho_out_ready() || !kho_nr_scratch)
+		return -ENODEV;
+	memset(sd, 0, sizeof(*sd));
+	sd->magic = KHO_SETUP_MAGIC;
+	sd->version = KHO_ABI_VERSION;
+	sd->size = sizeof(*sd);
+	sd->hdr_phys = virt_to_phys(kho_out.hdr);
+	sd->nr_scratch = kho_nr_scratch;
+	memcpy(sd->scratch, kho_scratch, kho_nr_scratch * sizeof(sd->scratch[0]));
+	sd->crc = kho_crc32(sd, sizeof(*sd));
+	return 0;
+}
+
+static int __init kho_out_init(void)
+{
+	struct kho_hdr *hdr;
+
+	if (!kho_nr_scratch) {
+		pr_warn("no scratch memory: KHO disabled\n");
+		return 0;
+	}
+	hdr = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!hdr)
+		return -ENOMEM;
+	hdr->magic = KHO_HDR_MAGIC;
+	hdr->version = KHO_ABI_VERSION;
+	hdr->size = sizeof(*hdr);
+	hdr->nr_orders = KHO_NR_ORDERS;
+	hdr->generation = (kho_in.hdr ? kho_in.hdr->generation : 0) + 1;
+	kho_tracker_init(&kho_out.tracker, hdr->order);
+	WRITE_ONCE(kho_out.hdr, hdr);
+	return 0;
+}
+core_initcall(kho_out_init);

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO incoming side, early boot: find the handover the previous kernel
+ * left, validate all of it before trusting one byte, and protect every
+ * preserved page before any allocator can hand it out.
+ *
+ * The order of events on x86:
+ *  parse_setup_data()     kho_parse_setup_data(): copy and check the entry;
+ *                         its scratch ranges are where this kernel lives
+ *  e820__memblock_setup() kho_scratch_enter(): memblock may allocate only
+ *                         from scratch (and the first MiB, which no kernel
+ *                         ever preserves) from now on
+ *  init_mem_mapping()     the direct map covers all RAM
+ *  kho_restore_early():   validate header, FDT and tracker; reserve the
+ *                         preserved runs and the handover's own pages; then
+ *                         let memblock allocate anywhere again
+ *
+ * Anything wrong: one log line, nothing reserved, a cold boot, and
+ * kho_in_state() says KHO_IN_BAD so drivers fence what was left running.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+
+#include <asm/setup.h>
+
+#include "kho_internal.h"
+
+struct kho_in kho_in = {
+	.lock = __MUTEX_INITIALIZER(kho_in.lock),
+	.state = KHO_IN_NONE,
+};
+
+static bool kho_sd_found __initdata;
+
+static void __init kho_reject(const char *why)
+{
+	kho_in.state = KHO_IN_BAD;
+	kho_in.why = why;
+	pr_err("handover rejected: %s, booting cold\n", why);
+}
+
+/**
+ * kho_check_setup_data - is this a setup_data payload of our ABI version?
+ * @sd: the payload
+ * @why: set to the reason on failure
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kho_check_setup_data(const struct kho_setup_data *sd, const char **why)
+{
+	struct kho_setup_data copy = *sd;
+	unsigned int i;
+
+	copy.crc = 0;
+	if (sd->magic != KHO_SETUP_MAGIC)
+		*why = "bad setup_data magic";
+	else if (sd->version != KHO_ABI_VERSION || sd->size != sizeof(*sd))
+		*why = "unsupported setup_data version";
+	else if (kho_crc32(&copy, sizeof(copy)) != sd->crc)
+		*why = "setup_data checksum mismatch";
+	else if (!sd->nr_scratch || sd->nr_scratch > KHO_MAX_SCRATCH)
+		*why = "bad scratch count";
+	else
+		*why = NULL;
+	for (i = 0; !*why && i < sd->nr_scratch; i++) {
+		const struct kho_scratch_range *r = &sd->scratch[i];
+
+		if (!r->size || !PAGE_ALIGNED(r->base) || !PAGE_ALIGNED(r->size) ||
+		    r->base + r->size < r->base)
+			*why = "bad scratch range";
+	}
+	return *why ? -EINVAL : 0;
+}
+
+/**
+ * kho_parse_setup_data - the previous kernel's setup_data entry
+ * @pa_data: physical address of the struct setup_data
+ * @len: its length, header included
+ *
+ * Runs before memblock knows any memory: only copies and checks the entry.
+ */
+void __init kho_parse_setup_data(u64 pa_data, u32 len)
+{
+	struct setup_data *data;
+	const char *why;
+
+	if (kho_sd_found) {
+		kho_reject("two KHO setup_data entries");
+		return;
+	}
+	kho_sd_found = true;
+	if (len != sizeof(*data) + sizeof(kho_in.sd)) {
+		kho_reject("bad setup_data size");
+		return;
+	}
+	data = early_memremap(pa_data, len);
+	if (!data) {
+		kho_reject("cannot map setup_data");
+		return;
+	}
+	memcpy(&kho_in.sd, data->data, sizeof(kho_in.sd));
+	early_memunmap(data, len);
+
+	if (kho_check_setup_data(&kho_in.sd, &why)) {
+		kho_reject(why);
+		return;
+	}
+	memcpy(kho_scratch, kho_in.sd.scratch, sizeof(kho_scratch));
+	kho_nr_scratch = kho_in.sd.nr_scratch;
+}
+
+/* A valid entry was found: its scratch is all this kernel may allocate. */
+static bool __init kho_sd_valid(void)
+{
+	return kho_sd_found && kho_in.state != KHO_IN_BAD;
+}
+
+/**
+ * kho_scratch_enter - from now on memblock allocates only from scratch
+ *
+ * Called right after memblock learned the memory map.
+ */
+void __init kho_scratch_enter(void)
+{
+	unsigned int i;
+
+	if (!kho_sd_valid())
+		return;
+	for (i = 0; i < kho_nr_scratch; i++)
+		memblock_mark_kho_scratch(kho_scratch[i].base, kho_scratch[i].size);
+	/* The real-mode trampoline and friends need low memory. */
+	memblock_mark_kho_scratch(0, SZ_1M);
+	memblock_set_kho_scratch_only(true);
+}
+
+/* Memory the previous kernel may have handed over: RAM above 1 MiB, not scratch. */
+static bool __init kho_usable(phys_addr_t phys, phys_addr_t size, void *arg)
+{
+	if (phys < SZ_1M || phys + size < phys)
+		return false;
+	return memblock_is_region_memory(phys, size) && !kho_in_scratch(phys, size);
+}
+
+/**
+ * kho_check_hdr - is this a sealed header of our ABI version?
+ * @hdr: the header
+ * @why: set to the reason on failure
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kho_check_hdr(const struct kho_hdr *hdr, const char **why)
+{
+	struct kho_hdr unsealed = *hdr;
+
+	unsealed.crc = 0;
+	*why = NULL;
+	if (hdr->magic != KHO_HDR_MAGIC)
+		*why = "bad header magic";
+	else if (hdr->version != KHO_ABI_VERSION || hdr->size != sizeof(*hdr) ||
+		 hdr->nr_orders != KHO_NR_ORDERS)
+		*why = "unsupported header version";
+	else if (hdr->flags)
+		*why = "unknown header flags";
+	if (*why)
+		return -EINVAL;
+
+	if (kho_crc32(&unsealed, sizeof(unsealed)) != hdr->crc)
+		*why = "header checksum mismatch (not frozen?)";
+	else if (!hdr->fdt_phys || !PAGE_ALIGNED(hdr->fdt_phys) ||
+		 !PAGE_ALIGNED(hdr->fdt_size) || !hdr->fdt_size ||
+		 hdr->fdt_size > (PAGE_SIZE << MAX_PAGE_ORDER))
+		*why = "bad FDT location";
+	return *why ? -EINVAL : 0;
+}
+
+/**
+ * kho_check_fdt - is this the root FDT the header describes?
+ * @fdt: the blob
+ * @size: the buffer holding it
+ * @crc: its checksum from the header
+ * @why: set to the reason on failure
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why)
+{
+	*why = NULL;
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > size)
+		*why = "bad FDT header";
+	else if (kho_crc32(fdt, fdt_totalsize(fdt)) != crc)
+		*why = "FDT checksum mismatch";
+	else if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
+		*why = "incompatible handover (root compatible)";
+	return *why ? -EINVAL : 0;
+}
+
+static int __init kho_validate(phys_addr_t hdr_phys, const char **why)
+{
+	struct kho_tracker_check check = {
+		.is_usable = kho_usable,
+		.max_nodes = PHYS_PFN(memblock_phys_mem_size()),
+	};
+	const struct kho_hdr *hdr;
+	const void *fdt;
+	const __be64 *tracker;
+	int len;
+
+	*why = "header outside RAM";
+	if (!PAGE_ALIGNED(hdr_phys) || !kho_usable(hdr_phys, PAGE_SIZE, NULL))
+		return -EINVAL;
+	hdr = phys_to_virt(hdr_phys);
+	if (kho_check_hdr(hdr, why))
+		return -EINVAL;
+
+	*why = "FDT outside RAM";
+	if (!kho_usable(hdr->fdt_phys, hdr->fdt_size, NULL))
+		return -EINVAL;
+	fdt = phys_to_virt(hdr->fdt_phys);
+	if (kho_check_fdt(fdt, hdr->fdt_size, hdr->fdt_crc, why))
+		return -EINVAL;
+	tracker = fdt_getprop(fdt, 0, KHO_FDT_PROP_TRACKER, &len);
+	*why = "FDT and header disagree";
+	if (!tracker || len != sizeof(*tracker) || be64_to_cpup(tracker) != hdr_phys)
+		return -EINVAL;
+
+	kho_tracker_init(&kho_in.tracker, (struct kho_tracker_root *)hdr->order);
+	return kho_tracker_validate(&kho_in.tracker, &check, why);
+}
+
+static void __init kho_reserve(phys_addr_t phys, phys_addr_t size)
+{
+	memblock_reserve(phys, size);
+	memblock_reserved_mark_noinit(phys, size);
+}
+
+static int __init kho_reserve_run(unsigned long pfn, unsigned int order,
+				  unsigned long nr, void *arg)
+{
+	unsigned long *pages = arg;
+
+	kho_reserve(PFN_PHYS(pfn), PFN_PHYS(nr << order));
+	*pages += nr << order;
+	return 0;
+}
+
+static int __init kho_reserve_node(phys_addr_t node, void *arg)
+{
+	unsigned long *nodes = arg;
+
+	kho_reserve(node, PAGE_SIZE);
+	(*nodes)++;
+	return 0;
+}
+
+/**
+ * kho_restore_early - validate the handover and protect preserved memory
+ *
+ * Called once the direct map covers all RAM, while memblock still
+ * allocates only from scratch. Ends scratch-only allocation either way.
+ */
+void __init kho_restore_early(void)
+{
+	unsigned long pages = 0, nodes = 0;
+	const char *why;
+
+	if (!kho_sd_valid())
+		return;
+	if (kho_validate(kho_in.sd.hdr_phys, &why)) {
+		kho_reject(why);
+		memblock_set_kho_scratch_only(false);
+		return;
+	}
+	kho_in.hdr = phys_to_virt(kho_in.sd.hdr_phys);
+	kho_in.fdt = phys_to_virt(kho_in.hdr->fdt_phys);
+
+	kho_reserve(kho_in.sd.hdr_phys, PAGE_SIZE);
+	kho_reserve(kho_in.hdr->fdt_phys, kho_in.hdr->fdt_size);
+	kho_tracker_walk_nodes(&kho_in.tracker, kho_reserve_node, &nodes);
+	kho_tracker_walk(&kho_in.tracker, kho_reserve_run, &pages);
+	memblock_set_kho_scratch_only(false);
+
+	kho_in.state = KHO_IN_VALID;
+	pr_info("handover %llu accepted: %lu preserved pages protected, %lu tracker pages\n",
+		kho_in.hdr->generation, pages, nodes);
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KHO core: private header. The object model and the lock order live here,
+ * next to the data they describe.
+ *
+ * Objects
+ * -------
+ * kho_out: the outgoing side, one per kernel.
+ *   .hdr       one page, allocated at boot, whose physical address is in
+ *              every image loaded with kexec_file_load. It embeds the
+ *              tracker roots, so the tracker is handed over as it is:
+ *              freeze has nothing to serialize that grows with memory.
+ *   .tracker   preserved folios: per order, a radix tree of page-sized
+ *              nodes with bitmaps at the leaves (tracker.c).
+ *   .handlers  registered struct kho_handler, in registration order.
+ *   .fdt       the root FDT built at freeze, freed at abort.
+ *   .state     KHO_OUT_OPEN -> KHO_OUT_FROZEN -> (abort) KHO_OUT_OPEN.
+ *
+ * kho_in: the incoming side, filled at early boot from the setup_data the
+ *   previous kernel left, read-only once validated except for the tracker
+ *   bits that restore clears (each page is handed back once).
+ *
+ * Lock order (outer first)
+ * ------------------------
+ *   kho_out.lock (mutex): state, handlers, fdt. Held across freeze/abort,
+ *     so handler callbacks run under it and must not call
+ *     kho_register_handler().
+ *   kho_out.preserve_sem (rwsem): taken for read by preserve/unpreserve,
+ *     for write by freeze to wait out preservers in flight. Nests inside
+ *     kho_out.lock.
+ *   kho_in.lock (mutex): restore and finish.
+ *   The tracker itself is lock-free: nodes are installed with cmpxchg,
+ *   leaf bits with atomic bitops. Only growing a tree's height takes a
+ *   lock, kho_tracker.grow_lock (seqlock, innermost: nothing is taken or
+ *   allocated under it), because a root's top and levels change together;
+ *   other tracker users read roots through it without locking.
+ */
+#ifndef _KERNEL_KHO_INTERNAL_H
+#define _KERNEL_KHO_INTERNAL_H
+
+#include <linux/kho.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/seqlock.h>
+
+/*
+ * Invariant assertions: free unless CONFIG_KHO_DEBUG, in which case a
+ * broken invariant warns once and the condition's value is returned.
+ */
+#ifdef CONFIG_KHO_DEBUG
+#define KHO_ASSERT(cond)	WARN_ON_ONCE(!(cond))
+#else
+#define KHO_ASSERT(cond)	({ BUILD_BUG_ON_INVALID(cond); false; })
+#endif
+
+/* Highest folio order the tracker accepts: a PUD-sized (1 GiB) folio. */
+#define KHO_MAX_ORDER		(PUD_SHIFT - PAGE_SHIFT)
+
+/* ---- tracker.c ---------------------------------------------------------- */
+
+/**
+ * struct kho_tracker - preserved folios, keyed by order and pfn
+ * @roots: KHO_NR_ORDERS tree roots; for the outgoing tracker they live in
+ *	the handover header, so the tracker needs no serialization
+ * @grow_lock: serializes growing a tree's height; readers take consistent
+ *	copies of a root (top and levels) through its sequence count
+ * @nr_nodes: node pages in use (inner nodes and leaves)
+ * @nr_folios: preserved folios per order
+ */
+struct kho_tracker {
+	struct kho_tracker_root *roots;
+	seqlock_t grow_lock;
+	atomic_long_t nr_nodes;
+	atomic_long_t nr_folios[KHO_NR_ORDERS];
+};
+
+void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots);
+void kho_tracker_destroy(struct kho_tracker *t);
+int kho_tracker_set(struct kho_tracker *t, unsigned long pfn, unsigned int order);
+int kho_tracker_clear(struct kho_tracker *t, unsigned long pfn, unsigned int order);
+bool kho_tracker_test(struct kho_tracker *t, unsigned long pfn, unsigned int order);
+int kho_tracker_find(struct kho_tracker *t, unsigned long pfn);
+bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
+			  unsigned int order);
+
+/* Called for each run of @nr consecutive preserved folios of one order. */
+typedef int (*kho_run_fn)(unsigned long pfn, unsigned int order,
+			  unsigned long nr, void *arg);
+/* Called for each node page of the tracker. */
+typedef int (*kho_node_fn)(phys_addr_t node, void *arg);
+
+int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg);
+int kho_tracker_walk_nodes(struct kho_tracker *t, kho_node_fn fn, void *arg);
+
+/**
+ * struct kho_tracker_check - what a tracker from another kernel may point at
+ * @is_usable: true if [phys, phys + size) is RAM the tracker may claim
+ *	(not scratch, not reserved by firmware)
+ * @max_nodes: node visits allowed before the tracker is declared corrupt
+ * @arg: passed to @is_usable
+ */
+struct kho_tracker_check {
+	bool (*is_usable)(phys_addr_t phys, phys_addr_t size, void *arg);
+	unsigned long max_nodes;
+	void *arg;
+};
+
+int kho_tracker_validate(struct kho_tracker *t,
+			 const struct kho_tracker_check *check,
+			 const char **why);
+
+/* ---- core.c: the outgoing side ------------------------------------------ */
+
+/**
+ * struct kho_fdt - the root FDT being written at freeze
+ * @blob: physically contiguous buffer, sequential-write mode while open
+ * @order: page order of @blob; doubled whenever libfdt runs out of room
+ */
+struct kho_fdt {
+	void *blob;
+	unsigned int order;
+};
+
+enum kho_out_state {
+	KHO_OUT_OPEN,
+	KHO_OUT_FROZEN,
+};
+
+/**
+ * struct kho_out - everything this kernel hands to the next one
+ * @lock: protects @state, @handlers, @fdt and the header fields written
+ *	at freeze
+ * @preserve_sem: read by preservers, written by freeze (see lock order)
+ * @state: open or frozen; preservers read it under @preserve_sem
+ * @handlers: registered handlers, in registration order
+ * @hdr: the handover header page, NULL if KHO could not start
+ * @tracker: preserved folios; its roots are @hdr->order
+ * @fdt: the FDT built by the last freeze, NULL blob when open
+ */
+struct kho_out {
+	struct mutex lock;	/* outermost, see the lock order above */
+	struct rw_semaphore preserve_sem;
+	enum kho_out_state state;
+	struct list_head handlers;
+	struct kho_hdr *hdr;
+	struct kho_tracker tracker;
+	struct kho_fdt fdt;
+};
+
+extern struct kho_out kho_out;
+
+int kho_fdt_init(struct kho_fdt *fdt);
+void kho_fdt_free(struct kho_fdt *fdt);
+int kho_freeze(void);
+int kho_abort(void);
+bool kho_out_ready(void);
+
+/* ---- scratch.c --------------------------------------------------------- */
+
+extern struct kho_scratch_range kho_scratch[KHO_MAX_SCRATCH];
+extern unsigned int kho_nr_scratch;
+
+bool kho_in_scratch(phys_addr_t phys, phys_addr_t size);
+
+/* ---- handover.c / restore.c: the incoming side ------------------------- */
+
+/**
+ * struct kho_in - what this kernel received
+ * @lock: serializes restore and finish
+ * @state: enum kho_in_state
+ * @why: why a handover was rejected (KHO_IN_BAD)
+ * @sd: copy of the setup_data payload
+ * @hdr: the previous kernel's header (direct map), NULL unless valid
+ * @fdt: the previous kernel's root FDT, NULL unless valid
+ * @tracker: the previous kernel's tracker; restore clears bits in it
+ */
+struct kho_in {
+	struct mutex lock;	/* restore vs finish, see the lock order above */
+	enum kho_in_state state;
+	const char *why;
+	struct kho_setup_data sd;
+	struct kho_hdr *hdr;
+	const void *fdt;
+	struct kho_tracker tracker;
+};
+
+extern struct kho_in kho_in;
+
+u32 kho_crc32(const void *buf, size_t len);
+int kho_check_setup_data(const struct kho_setup_data *sd, const char **why);
+int kho_check_hdr(const struct kho_hdr *hdr, const char **why);
+int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why);
+void kho_free_range(unsigned long pfn, unsigned long nr_pages);
+
+#ifdef CONFIG_KHO_TEST
+int kho_test_corrupt(const char *how);
+#endif
+
+#endif /* _KERNEL_KHO_INTERNAL_H */

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO incoming side, after boot: handlers find their nodes and take their
+ * memory back, each preserved folio exactly once; kho_finish() releases
+ * whatever nobody took, and the handover's own pages.
+ *
+ * Preserved memory was reserved in memblock without struct page
+ * initialisation work (MEMBLOCK_RSRV_NOINIT): the memmap holds freshly
+ * initialised pages with a reference each, outside the buddy allocator and
+ * not counted as managed memory. Per-page work happens here, lazily.
+ */
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/gfp.h>
+#include <linux/libfdt.h>
+#include <linux/mm.h>
+
+#include "kho_internal.h"
+#include "../../mm/internal.h"
+
+/**
+ * kho_in_state - what this kernel received from the previous one
+ *
+ * Return: see enum kho_in_state.
+ */
+enum kho_in_state kho_in_state(void)
+{
+	return READ_ONCE(kho_in.state);
+}
+EXPORT_SYMBOL_GPL(kho_in_state);
+
+/**
+ * kho_find_node - a handler's node in the incoming handover
+ * @name: the node name the handler serialized under
+ * @compatible: the exact compatible string this kernel understands
+ *
+ * Return: a node offset for kho_node_*(), -ENODEV if there is no valid
+ * handover (anymore), -ENOENT if the node is absent, -EINVAL if its
+ * compatible differs (an incompatible version: do not read it).
+ */
+int kho_find_node(const char *name, const char *compatible)
+{
+	int node;
+
+	if (kho_in_state() != KHO_IN_VALID)
+		return -ENODEV;
+	node = fdt_subnode_offset(kho_in.fdt, 0, name);
+	if (node < 0)
+		return -ENOENT;
+	if (fdt_node_check_compatible(kho_in.fdt, node, compatible))
+		return -EINVAL;
+	return node;
+}
+EXPORT_SYMBOL_GPL(kho_find_node);
+
+/**
+ * kho_node_subnode - a child of a node found with kho_find_node()
+ * @node: the parent
+ * @name: the child's name
+ *
+ * Return: its offset, or -ENOENT.
+ */
+int kho_node_subnode(int node, const char *name)
+{
+	int child;
+
+	if (kho_in_state() != KHO_IN_VALID)
+		return -ENODEV;
+	child = fdt_subnode_offset(kho_in.fdt, node, name);
+	return child < 0 ? -ENOENT : child;
+}
+EXPORT_SYMBOL_GPL(kho_node_subnode);
+
+/**
+ * kho_node_prop - a property of an incoming node
+ * @node: from kho_find_node() or kho_node_subnode()
+ * @prop: property name
+ * @len: set to its length
+ *
+ * Return: the value (valid until kho_finish()), or NULL.
+ */
+const void *kho_node_prop(int node, const char *prop, int *len)
+{
+	if (kho_in_state() != KHO_IN_VALID)
+		return NULL;
+	return fdt_getprop(kho_in.fdt, node, prop, len);
+}
+EXPORT_SYMBOL_GPL(kho_node_prop);
+
+/**
+ * kho_node_u64 - a 64-bit property of an incoming node
+ * @node: from kho_find_node() or kho_node_subnode()
+ * @prop: property name
+ * @val: set to its value
+ *
+ * Return: 0, -ENOENT if absent, -EINVAL if it is not 8 bytes long.
+ */
+int kho_node_u64(int node, const char *prop, u64 *val)
+{
+	const __be64 *p;
+	int len;
+
+	p = kho_node_prop(node, prop, &len);
+	if (!p)
+		return -ENOENT;
+	if (len != sizeof(*p))
+		return -EINVAL;
+	*val = be64_to_cpup(p);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_node_u64);
+
+/* Pages that come back count as managed memory from now on. */
+static void kho_adopt_pages(struct page *page, unsigned long nr_pages)
+{
+	adjust_managed_page_count(page, nr_pages);
+}
+
+/* Pages that nobody claimed: give them to the buddy allocator. */
+static void kho_free_block(unsigned long pfn, unsigned int order)
+{
+	struct page *page = pfn_to_page(pfn);
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++) {
+		ClearPageReserved(page + i);
+		set_page_count(page + i, 0);
+	}
+	set_page_count(page, 1);
+	kho_adopt_pages(page, 1UL << order);
+	__free_pages(page, order);
+}
+
+/**
+ * kho_free_range - release memory the handover held to the buddy allocator
+ * @pfn: first page
+ * @nr_pages: how many
+ */
+void kho_free_range(unsigned long pfn, unsigned long nr_pages)
+{
+	unsigned long end = pfn + nr_pages;
+
+	while (pfn < end) {
+		unsigned int order = pfn ? __ffs(pfn) : MAX_PAGE_ORDER;
+
+		order = min3(order, (unsigned int)ilog2(end - pfn), (unsigned int)MAX_PAGE_ORDER);
+		kho_free_block(pfn, order);
+		pfn += 1UL << order;
+	}
+}
+
+/* Make @page the head of a folio of @order, as the allocator would. */
+static struct folio *kho_make_folio(struct page *page, unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 1; i < (1UL << order); i++)
+		set_page_count(page + i, 0);
+	if (order)
+		prep_compound_page(page, order);
+	kho_adopt_pages(page, 1UL << order);
+	return page_folio(page);
+}
+
+/**
+ * kho_restore_folio - take back a folio preserved by the previous kernel
+ * @phys: its physical address
+ *
+ * The folio comes back with its order and one reference, exactly once.
+ * Return: the folio, or NULL if no folio was preserved at @phys (or it was
+ * restored already, or there is no valid handover).
+ */
+struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	struct folio *folio = NULL;
+	int order;
+
+	if (!PAGE_ALIGNED(phys) || kho_in_state() != KHO_IN_VALID)
+		return NULL;
+	mutex_lock(&kho_in.lock);
+	order = kho_tracker_find(&kho_in.tracker, pfn);
+	if (order >= 0 && !kho_tracker_clear(&kho_in.tracker, pfn, order))
+		folio = kho_make_folio(pfn_to_page(pfn), order);
+	mutex_unlock(&kho_in.lock);
+	return folio;
+}
+EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/* The largest naturally aligned block starting at @pfn within @nr pages. */
+static unsigned int kho_restore_block_order(unsigned long pfn, unsigned long nr)
+{
+	unsigned int order = pfn ? __ffs(pfn) : KHO_MAX_ORDER;
+
+	return min3(order, (unsigned int)ilog2(nr), (unsigned int)KHO_MAX_ORDER);
+}
+
+/**
+ * kho_restore_pages - take back a range preserved with kho_preserve_pages()
+ * @phys: physical address of the first page
+ * @nr_pages: the same count that was preserved
+ *
+ * Return: the first of @nr_pages order-0 pages, each with one reference;
+ * NULL (and nothing taken) if any part of the range was not preserved so.
+ */
+struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
+{
+	unsigned long pfn = PHYS_PFN(phys), end = pfn + nr_pages, p;
+	struct page *page = NULL;
+	unsigned int order;
+
+	if (!PAGE_ALIGNED(phys) || !nr_pages || end < pfn ||
+	    kho_in_state() != KHO_IN_VALID)
+		return NULL;
+	mutex_lock(&kho_in.lock);
+	for (p = pfn; p < end; p += 1UL << order) {
+		order = kho_restore_block_order(p, end - p);
+		if (!kho_tracker_test(&kho_in.tracker, p, order))
+			goto out;
+	}
+	for (p = pfn; p < end; p += 1UL << order) {
+		order = kho_restore_block_order(p, end - p);
+		WARN_ON_ONCE(kho_tracker_clear(&kho_in.tracker, p, order));
+	}
+	page = pfn_to_page(pfn);
+	kho_adopt_pages(page, nr_pages);
+out:
+	mutex_unlock(&kho_in.lock);
+	return page;
+}
+EXPORT_SYMBOL_GPL(kho_restore_pages);
+
+static int kho_free_run(unsigned long pfn, unsigned int order,
+			unsigned long nr, void *arg)
+{
+	unsigned long *pages = arg;
+
+	kho_free_range(pfn, nr << order);
+	*pages += nr << order;
+	return 0;
+}
+
+/* Node pages are freed after the walk that reads them. */
+static int kho_collect_node(phys_addr_t node, void *arg)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(node));
+	struct list_head *nodes = arg;
+
+	list_add(&page->lru, nodes);
+	return 0;
+}
+
+static void kho_free_handover(void)
+{
+	struct page *page, *next;
+	LIST_HEAD(nodes);
+
+	kho_tracker_walk_nodes(&kho_in.tracker, kho_collect_node, &nodes);
+	list_for_each_entry_safe(page, next, &nodes, lru) {
+		list_del(&page->lru);
+		kho_free_range(page_to_pfn(page), 1);
+	}
+	kho_free_range(PHYS_PFN(kho_in.hdr->fdt_phys),
+		       kho_in.hdr->fdt_size >> PAGE_SHIFT);
+	kho_free_range(PHYS_PFN(kho_in.sd.hdr_phys), 1);
+}
+
+/**
+ * kho_finish - the update is over: release what nobody restored
+ *
+ * Preserved folios that no handler took back, the previous kernel's FDT,
+ * header and tracker go back to the page allocator; nodes can no longer be
+ * found and nothing more can be restored.
+ *
+ * Return: 0, -ENODEV without a valid handover, -EALREADY if done before.
+ */
+int kho_finish(void)
+{
+	unsigned long pages = 0;
+	int err = 0;
+
+	mutex_lock(&kho_in.lock);
+	switch (kho_in.state) {
+	case KHO_IN_VALID:
+		break;
+	case KHO_IN_FINISHED:
+		err = -EALREADY;
+		goto out;
+	default:
+		err = -ENODEV;
+		goto out;
+	}
+	WRITE_ONCE(kho_in.state, KHO_IN_FINISHED);
+	kho_tracker_walk(&kho_in.tracker, kho_free_run, &pages);
+	kho_free_handover();
+	kho_in.fdt = NULL;
+	kho_in.hdr = NULL;
+	pr_info("finished: released %lu preserved pages nobody restored\n", pages);
+out:
+	mutex_unlock(&kho_in.lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_finish);

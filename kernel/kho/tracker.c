@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO preserved-memory tracker: which folios the next kernel must keep.
+ *
+ * One tree per folio order, keyed by pfn >> order. A leaf is a page of
+ * bitmap, an inner node a page of child physical addresses; the layout is
+ * the handover ABI (struct kho_tracker_root in uapi/linux/kho.h). Node
+ * pages come from the page allocator, never from slab, and are referenced
+ * by physical address, so the next kernel reads the very trees built here
+ * and freeze has nothing to serialize.
+ *
+ * Concurrency. set, clear, test, find and overlaps take no lock: a missing
+ * node is installed with cmpxchg on its parent's slot (the loser frees its
+ * page) and leaf bits change with atomic bitops. Only growing a tree takes
+ * a lock, because top and levels must change together: growers serialize
+ * on grow_lock, a seqlock through which everyone else reads a consistent
+ * copy of a root. Growth puts the old top under slot 0 of the new one, so
+ * a stale copy still leads to the right leaf for every key it covers.
+ * Nodes are only freed by kho_tracker_destroy(), so no lock-free reader
+ * can reach a freed page.
+ */
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pfn.h>
+#include <linux/seqlock.h>
+
+#include "kho_internal.h"
+
+/* x86-64 physical addresses have at most 52 bits (5-level paging). */
+#define KHO_PHYS_BITS		52
+/* First pfn past the physical address space: no folio may reach it. */
+#define KHO_PFN_LIMIT		(1UL << (KHO_PHYS_BITS - PAGE_SHIFT))
+
+static_assert(KHO_NODE_SIZE == PAGE_SIZE);
+static_assert(KHO_LEAF_BITS == 1 << KHO_LEAF_SHIFT);
+static_assert(KHO_NODE_SLOTS == 1 << KHO_NODE_SHIFT);
+static_assert(KHO_NODE_SLOTS * sizeof(u64) == KHO_NODE_SIZE);
+static_assert(KHO_MAX_ORDER < KHO_NR_ORDERS);
+/* Any pfn below the limit, even at order 0, fits the tallest tree. */
+static_assert(KHO_PHYS_BITS - PAGE_SHIFT <=
+	      KHO_LEAF_SHIFT + KHO_MAX_LEVELS * KHO_NODE_SHIFT);
+
+/* A consistent copy of one root: a top and the levels it was set with. */
+struct kho_tree {
+	phys_addr_t top;
+	unsigned int levels;
+};
+
+/* log2 of the number of keys under a node @levels above the leaves. */
+static unsigned int kho_span_shift(unsigned int levels)
+{
+	return KHO_LEAF_SHIFT + levels * KHO_NODE_SHIFT;
+}
+
+/* Slot of the child holding @key in a node @level (> 0) above the leaves. */
+static unsigned int kho_slot(unsigned long key, unsigned int level)
+{
+	return (key >> kho_span_shift(level - 1)) & (KHO_NODE_SLOTS - 1);
+}
+
+static unsigned long kho_leaf_bit(unsigned long key)
+{
+	return key & (KHO_LEAF_BITS - 1);
+}
+
+/* Fewest inner levels a tree needs to hold @key. */
+static unsigned int kho_levels_for(unsigned long key)
+{
+	unsigned int levels = 0;
+
+	while (key >> kho_span_shift(levels))
+		levels++;
+	return levels;
+}
+
+static bool kho_tree_covers(struct kho_tree tree, unsigned long key)
+{
+	return tree.top && !(key >> kho_span_shift(tree.levels));
+}
+
+/* The key of a folio, or -EINVAL if no tree can hold it. */
+static int kho_key(unsigned long pfn, unsigned int order, unsigned long *key)
+{
+	if (order > KHO_MAX_ORDER || !IS_ALIGNED(pfn, 1UL << order) ||
+	    pfn >= KHO_PFN_LIMIT)
+		return -EINVAL;
+	*key = pfn >> order;
+	return 0;
+}
+
+static struct kho_tree kho_tree_read(struct kho_tracker *t, unsigned int order)
+{
+	struct kho_tracker_root *root = &t->roots[order];
+	struct kho_tree tree;
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&t->grow_lock);
+		tree.top = READ_ONCE(root->top);
+		tree.levels = READ_ONCE(root->levels);
+	} while (read_seqretry(&t->grow_lock, seq));
+	return tree;
+}
+
+/*
+ * A zeroed node page. From the page allocator, never slab, so no other
+ * object shares the page; and unmovable, so it never comes from scratch,
+ * whose pageblocks are MIGRATE_CMA: the next kernel boots in scratch and
+ * would overwrite a node there before reading it.
+ */
+static u64 *kho_node_alloc(void)
+{
+	return (u64 *)get_zeroed_page(GFP_KERNEL);
+}
+
+static void kho_node_free(u64 *node)
+{
+	free_page((unsigned long)node);
+}
+
+/* The leaf holding @key, or NULL if the tree has none. Never allocates. */
+static unsigned long *kho_leaf_find(struct kho_tree tree, unsigned long key)
+{
+	phys_addr_t node = tree.top;
+	unsigned int level;
+
+	if (KHO_ASSERT(tree.levels <= KHO_MAX_LEVELS) ||
+	    !kho_tree_covers(tree, key))
+		return NULL;
+	for (level = tree.levels; level; level--) {
+		const u64 *slots = phys_to_virt(node);
+
+		node = READ_ONCE(slots[kho_slot(key, level)]);
+		if (!node)
+			return NULL;
+	}
+	return phys_to_virt(node);
+}
+
+static bool kho_key_is_set(struct kho_tracker *t, unsigned int order,
+			   unsigned long key)
+{
+	unsigned long *leaf = kho_leaf_find(kho_tree_read(t, order), key);
+
+	return leaf && test_bit(kho_leaf_bit(key), leaf);
+}
+
+/*
+ * Put @node on top of @order's tree if the root still is @seen; false if
+ * another grower changed it first. An empty tree starts as tall as @key
+ * needs; otherwise the old top becomes child 0 of @node, where all of its
+ * keys already belong.
+ */
+static bool kho_root_raise(struct kho_tracker *t, unsigned int order,
+			   struct kho_tree seen, u64 *node, unsigned long key)
+{
+	struct kho_tracker_root *root = &t->roots[order];
+	unsigned int levels;
+	bool raised = false;
+
+	write_seqlock(&t->grow_lock);
+	if (root->top == seen.top && root->levels == seen.levels) {
+		if (seen.top) {
+			node[0] = seen.top;
+			levels = seen.levels + 1;
+		} else {
+			levels = kho_levels_for(key);
+		}
+		KHO_ASSERT(levels <= KHO_MAX_LEVELS);
+		WRITE_ONCE(root->top, virt_to_phys(node));
+		WRITE_ONCE(root->levels, levels);
+		atomic_long_inc(&t->nr_nodes);
+		raised = true;
+	}
+	write_sequnlock(&t->grow_lock);
+	return raised;
+}
+
+/*
+ * Make @order's tree tall enough for @key, one level per round. @tree is
+ * the caller's copy of the root, kept current.
+ */
+static int kho_tree_grow(struct kho_tracker *t, unsigned int order,
+			 unsigned long key, struct kho_tree *tree)
+{
+	while (!kho_tree_covers(*tree, key)) {
+		u64 *node = kho_node_alloc();
+
+		if (!node)
+			return -ENOMEM;
+		if (!kho_root_raise(t, order, *tree, node, key))
+			kho_node_free(node);
+		*tree = kho_tree_read(t, order);
+	}
+	return 0;
+}
+
+/*
+ * Fill the empty @slot with a new zeroed node. The page is zeroed before
+ * cmpxchg publishes it, and cmpxchg orders the two. Returns the node in the
+ * slot (ours or a racing winner's), 0 if out of memory.
+ */
+static phys_addr_t kho_node_install(struct kho_tracker *t, u64 *slot)
+{
+	u64 *page = kho_node_alloc();
+	phys_addr_t node, winner;
+
+	if (!page)
+		return 0;
+	node = virt_to_phys(page);
+	winner = cmpxchg(slot, 0, node);
+	if (winner) {
+		kho_node_free(page);
+		return winner;
+	}
+	atomic_long_inc(&t->nr_nodes);
+	return node;
+}
+
+/* The leaf holding @key, with the nodes on its path created as needed. */
+static unsigned long *kho_leaf_get(struct kho_tracker *t, unsigned int order,
+				   unsigned long key)
+{
+	struct kho_tree tree = kho_tree_read(t, order);
+	phys_addr_t node;
+	unsigned int level;
+	int err;
+
+	err = kho_tree_grow(t, order, key, &tree);
+	if (err)
+		return ERR_PTR(err);
+	node = tree.top;
+	for (level = tree.levels; level; level--) {
+		u64 *slot = (u64 *)phys_to_virt(node) + kho_slot(key, level);
+
+		node = READ_ONCE(*slot);
+		if (!node)
+			node = kho_node_install(t, slot);
+		if (!node)
+			return ERR_PTR(-ENOMEM);
+	}
+	return phys_to_virt(node);
+}
+
+/**
+ * kho_tracker_init() - attach a tracker to its roots
+ * @t: the tracker
+ * @roots: KHO_NR_ORDERS roots, left as they are: zeroed roots make an
+ *	empty tracker, roots from the previous kernel make its tracker (to
+ *	be checked with kho_tracker_validate() before anything else)
+ *
+ * The counters start at zero. For a tracker received from the previous
+ * kernel they therefore count changes since, and may go negative.
+ */
+void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots)
+{
+	unsigned int order;
+
+	t->roots = roots;
+	seqlock_init(&t->grow_lock);
+	atomic_long_set(&t->nr_nodes, 0);
+	for (order = 0; order < KHO_NR_ORDERS; order++)
+		atomic_long_set(&t->nr_folios[order], 0);
+}
+
+/**
+ * kho_tracker_set() - record a preserved folio
+ * @t: the tracker
+ * @pfn: the folio's first pfn
+ * @order: the folio's order
+ *
+ * Does not look at other orders: callers that must not overlap another
+ * folio check kho_tracker_overlaps() first. May sleep (allocates nodes).
+ *
+ * Return: 0; -EINVAL if @order is above KHO_MAX_ORDER, @pfn is not aligned
+ * to it or lies past the physical address space; -EEXIST if already set;
+ * -ENOMEM.
+ */
+int kho_tracker_set(struct kho_tracker *t, unsigned long pfn, unsigned int order)
+{
+	unsigned long *leaf;
+	unsigned long key;
+	int err;
+
+	err = kho_key(pfn, order, &key);
+	if (err)
+		return err;
+	leaf = kho_leaf_get(t, order, key);
+	if (IS_ERR(leaf))
+		return PTR_ERR(leaf);
+	if (test_and_set_bit(kho_leaf_bit(key), leaf))
+		return -EEXIST;
+	atomic_long_inc(&t->nr_folios[order]);
+	return 0;
+}
+
+/**
+ * kho_tracker_clear() - forget a preserved folio
+ * @t: the tracker
+ * @pfn: the folio's first pfn
+ * @order: the folio's order
+ *
+ * Nodes left empty stay in the tree until kho_tracker_destroy().
+ *
+ * Return: 0; -EINVAL for a folio kho_tracker_set() would refuse; -ENOENT
+ * if it is not set.
+ */
+int kho_tracker_clear(struct kho_tracker *t, unsigned long pfn,
+		      unsigned int order)
+{
+	unsigned long *leaf;
+	unsigned long key;
+	int err;
+
+	err = kho_key(pfn, order, &key);
+	if (err)
+		return err;
+	leaf = kho_leaf_find(kho_tree_read(t, order), key);
+	if (!leaf || !test_and_clear_bit(kho_leaf_bit(key), leaf))
+		return -ENOENT;
+	atomic_long_dec(&t->nr_folios[order]);
+	return 0;
+}
+
+/**
+ * kho_tracker_test() - is a folio preserved
+ * @t: the tracker
+ * @pfn: the folio's first pfn
+ * @order: the folio's order
+ *
+ * Return: true if exactly this folio (@pfn at @order) is set.
+ */
+bool kho_tracker_test(struct kho_tracker *t, unsigned long pfn,
+		      unsigned int order)
+{
+	unsigned long key;
+
+	return !kho_key(pfn, order, &key) && kho_key_is_set(t, order, key);
+}
+
+/**
+ * kho_tracker_find() - the order of the preserved folio starting at a pfn
+ * @t: the tracker
+ * @pfn: the folio's first pfn
+ *
+ * Empty trees cost one root read, so this also serves a tracker received
+ * from the previous kernel, whose counters say nothing.
+ *
+ * Return: the lowest order at which @pfn is set, or -ENOENT.
+ */
+int kho_tracker_find(struct kho_tracker *t, unsigned long pfn)
+{
+	unsigned int order;
+
+	for (order = 0; order <= KHO_MAX_ORDER; order++) {
+		/* Unaligned here means unaligned at every higher order. */
+		if (!IS_ALIGNED(pfn, 1UL << order))
+			break;
+		if (kho_tracker_test(t, pfn, order))
+			return order;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Is any key in [@first, @last] set under @node, a node @level above the
+ * leaves whose first key is @base? The range lies within the node's span.
+ */
+static bool kho_node_any(phys_addr_t node, unsigned int level,
+			 unsigned long base, unsigned long first,
+			 unsigned long last)
+{
+	unsigned int shift, i;
+	const u64 *slots;
+
+	if (!level) {
+		unsigned long end = last - base + 1;
+
+		return find_next_bit(phys_to_virt(node), end, first - base) < end;
+	}
+	slots = phys_to_virt(node);
+	shift = kho_span_shift(level - 1);
+	for (i = (first - base) >> shift; i <= (last - base) >> shift; i++) {
+		phys_addr_t child = READ_ONCE(slots[i]);
+		unsigned long child_base = base + ((unsigned long)i << shift);
+		unsigned long child_last = child_base + (1UL << shift) - 1;
+
+		if (child && kho_node_any(child, level - 1, child_base,
+					  max(first, child_base),
+					  min(last, child_last)))
+			return true;
+	}
+	return false;
+}
+
+/* Is any key in [@first, @last] set in @tree? Absent subtrees are skipped. */
+static bool kho_tree_any(struct kho_tree tree, unsigned long first,
+			 unsigned long last)
+{
+	unsigned long span_last;
+
+	if (!tree.top || KHO_ASSERT(tree.levels <= KHO_MAX_LEVELS))
+		return false;
+	span_last = (1UL << kho_span_shift(tree.levels)) - 1;
+	if (first > span_last)
+		return false;
+	return kho_node_any(tree.top, tree.levels, 0, first,
+			    min(last, span_last));
+}
+
+/**
+ * kho_tracker_overlaps() - does a preserved folio overlap a range
+ * @t: the tracker
+ * @pfn: first pfn of the range
+ * @order: the range is 2^@order pages long
+ *
+ * At orders above @order this finds the folio containing the range, at
+ * lower orders any folio inside it.
+ *
+ * Return: true if any preserved folio, of any order, overlaps
+ * [@pfn, @pfn + 2^@order).
+ */
+bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
+			  unsigned int order)
+{
+	unsigned long last;
+	unsigned int o;
+
+	if (order >= BITS_PER_LONG ||
+	    check_add_overflow(pfn, (1UL << order) - 1, &last))
+		last = ULONG_MAX;
+	for (o = 0; o <= KHO_MAX_ORDER; o++) {
+		if (kho_tree_any(kho_tree_read(t, o), pfn >> o, last >> o))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A walk over the nodes of one tree. @enter sees each node before it is
+ * read and may stop the walk with an error; @leaf sees each leaf's bitmap
+ * and the key of its bit 0; @leave sees each node after everything under
+ * it. Each may be NULL.
+ */
+struct kho_visitor {
+	int (*enter)(struct kho_visitor *v, phys_addr_t node);
+	int (*leaf)(struct kho_visitor *v, const unsigned long *bits,
+		    unsigned long base);
+	void (*leave)(struct kho_visitor *v, phys_addr_t node);
+	unsigned int order;
+};
+
+static int kho_visit_node(struct kho_visitor *v, phys_addr_t node,
+			  unsigned int level, unsigned long base);
+
+static int kho_visit_children(struct kho_visitor *v, const u64 *slots,
+			      unsigned int level, unsigned long base)
+{
+	unsigned int shift = kho_span_shift(level - 1);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < KHO_NODE_SLOTS; i++) {
+		phys_addr_t child = READ_ONCE(slots[i]);
+
+		if (!child)
+			continue;
+		err = kho_visit_node(v, child, level - 1,
+				     base + ((unsigned long)i << shift));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Recursion depth is the tree's levels, at most KHO_MAX_LEVELS. */
+static int kho_visit_node(struct kho_visitor *v, phys_addr_t node,
+			  unsigned int level, unsigned long base)
+{
+	int err = 0;
+
+	if (v->enter)
+		err = v->enter(v, node);
+	if (err)
+		return err;
+	if (level)
+		err = kho_visit_children(v, phys_to_virt(node), level, base);
+	else if (v->leaf)
+		err = v->leaf(v, phys_to_virt(node), base);
+	if (!err && v->leave)
+		v->leave(v, node);
+	return err;
+}
+
+static int kho_visit_tree(struct kho_visitor *v, unsigned int order,
+			  struct kho_tree tree)
+{
+	if (!tree.top)
+		return 0;
+	if (KHO_ASSERT(tree.levels <= KHO_MAX_LEVELS))
+		return -EINVAL;
+	v->order = order;
+	return kho_visit_node(v, tree.top, tree.levels, 0);
+}
+
+/*
+ * Find the first run of set bits in a leaf at or after *@start. On success
+ * the run is [*@start, *@end); *@end is a clear bit or the leaf's end.
+ */
+static bool kho_next_run(const unsigned long *bits, unsigned long *start,
+			 unsigned long *end)
+{
+	*start = find_next_bit(bits, KHO_LEAF_BITS, *start);
+	if (*start >= KHO_LEAF_BITS)
+		return false;
+	*end = find_next_zero_bit(bits, KHO_LEAF_BITS, *start);
+	return true;
+}
+
+struct kho_run_walk {
+	struct kho_visitor v;
+	kho_run_fn fn;
+	void *arg;
+};
+
+static int kho_walk_leaf(struct kho_visitor *v, const unsigned long *bits,
+			 unsigned long base)
+{
+	struct kho_run_walk *walk = container_of(v, struct kho_run_walk, v);
+	unsigned long start, end;
+	int err;
+
+	for (start = 0; kho_next_run(bits, &start, &end); start = end) {
+		err = walk->fn((base + start) << v->order, v->order,
+			       end - start, walk->arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * kho_tracker_walk() - call a function for every run of preserved folios
+ * @t: the tracker
+ * @fn: called with the first pfn, the order and the number of folios of
+ *	each run of consecutive folios of one order
+ * @arg: passed to @fn
+ *
+ * Orders ascend, and within an order pfns ascend. A run never crosses a
+ * leaf (KHO_LEAF_BITS folios); callers that want longer runs merge them.
+ *
+ * Return: 0, or the first non-zero value @fn returned, which ends the walk.
+ */
+int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg)
+{
+	struct kho_run_walk walk = {
+		.v.leaf = kho_walk_leaf,
+		.fn = fn,
+		.arg = arg,
+	};
+	unsigned int order;
+	int err;
+
+	for (order = 0; order <= KHO_MAX_ORDER; order++) {
+		err = kho_visit_tree(&walk.v, order, kho_tree_read(t, order));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct kho_node_walk {
+	struct kho_visitor v;
+	kho_node_fn fn;
+	void *arg;
+};
+
+static int kho_walk_node(struct kho_visitor *v, phys_addr_t node)
+{
+	struct kho_node_walk *walk = container_of(v, struct kho_node_walk, v);
+
+	return walk->fn(node, walk->arg);
+}
+
+/**
+ * kho_tracker_walk_nodes() - call a function for every node page
+ * @t: the tracker
+ * @fn: called with the physical address of each inner node and leaf,
+ *	parents before their children
+ * @arg: passed to @fn
+ *
+ * Return: 0, or the first non-zero value @fn returned, which ends the walk.
+ */
+int kho_tracker_walk_nodes(struct kho_tracker *t, kho_node_fn fn, void *arg)
+{
+	struct kho_node_walk walk = {
+		.v.enter = kho_walk_node,
+		.fn = fn,
+		.arg = arg,
+	};
+	unsigned int order;
+	int err;
+
+	for (order = 0; order <= KHO_MAX_ORDER; order++) {
+		err = kho_visit_tree(&walk.v, order, kho_tree_read(t, order));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void kho_destroy_node(struct kho_visitor *v, phys_addr_t node)
+{
+	kho_node_free(phys_to_virt(node));
+}
+
+/**
+ * kho_tracker_destroy() - free every node and empty the tracker
+ * @t: the tracker, which nobody else may be using
+ *
+ * Node pages go back to the page allocator, so this is only for trees
+ * whose pages came from it. The roots are left zeroed and the tracker can
+ * be used again.
+ */
+void kho_tracker_destroy(struct kho_tracker *t)
+{
+	struct kho_visitor free_all = { .leave = kho_destroy_node };
+	unsigned int order;
+
+	for (order = 0; order < KHO_NR_ORDERS; order++) {
+		if (order <= KHO_MAX_ORDER)
+			kho_visit_tree(&free_all, order, kho_tree_read(t, order));
+		WRITE_ONCE(t->roots[order].top, 0);
+		WRITE_ONCE(t->roots[order].levels, 0);
+		atomic_long_set(&t->nr_folios[order], 0);
+	}
+	atomic_long_set(&t->nr_nodes, 0);
+}
+
+struct kho_validator {
+	struct kho_visitor v;
+	const struct kho_tracker_check *check;
+	unsigned long nr_visits;
+	const char *why;
+};
+
+static int kho_reject(struct kho_validator *val, const char *why)
+{
+	val->why = why;
+	return -EINVAL;
+}
+
+/*
+ * A node is checked before anything reads it. Counting visits rather than
+ * nodes also bounds a corrupt tree whose nodes share children.
+ */
+static int kho_validate_node(struct kho_visitor *v, phys_addr_t node)
+{
+	struct kho_validator *val = container_of(v, struct kho_validator, v);
+	const struct kho_tracker_check *check = val->check;
+
+	if (++val->nr_visits > check->max_nodes)
+		return kho_reject(val, "tracker too many nodes");
+	if (!PAGE_ALIGNED(node))
+		return kho_reject(val, "tracker node unaligned");
+	if (!check->is_usable(node, PAGE_SIZE, check->arg))
+		return kho_reject(val, "tracker node outside RAM");
+	return 0;
+}
+
+/* Every run must be usable RAM, and its pfns must be real pfns. */
+static int kho_validate_leaf(struct kho_visitor *v, const unsigned long *bits,
+			     unsigned long base)
+{
+	struct kho_validator *val = container_of(v, struct kho_validator, v);
+	const struct kho_tracker_check *check = val->check;
+	unsigned long key_limit = KHO_PFN_LIMIT >> v->order;
+	unsigned long start, end;
+
+	for (start = 0; kho_next_run(bits, &start, &end); start = end) {
+		phys_addr_t phys, size;
+
+		/* Checked in keys: a key shifted by the order may overflow. */
+		if (base + end > key_limit)
+			return kho_reject(val, "tracker folio beyond physical memory");
+		phys = PFN_PHYS((base + start) << v->order);
+		size = PFN_PHYS((end - start) << v->order);
+		if (!check->is_usable(phys, size, check->arg))
+			return kho_reject(val, "tracker folio not usable");
+	}
+	return 0;
+}
+
+static int kho_validate_root(struct kho_validator *val, struct kho_tracker *t,
+			     unsigned int order)
+{
+	struct kho_tree tree = kho_tree_read(t, order);
+
+	if (tree.levels > KHO_MAX_LEVELS)
+		return kho_reject(val, "tracker too many levels");
+	if (READ_ONCE(t->roots[order].reserved))
+		return kho_reject(val, "tracker reserved field set");
+	if (!tree.top)
+		return 0;
+	if (order > KHO_MAX_ORDER)
+		return kho_reject(val, "tracker order too high");
+	return kho_visit_tree(&val->v, order, tree);
+}
+
+/**
+ * kho_tracker_validate() - check a tracker received from another kernel
+ * @t: the tracker, initialized on the received roots
+ * @check: what its nodes and folios may point at, and how many node
+ *	visits to allow
+ * @why: set on failure to a static string naming the problem; may be NULL
+ *
+ * Must pass before anything else trusts the tracker: it checks each root,
+ * that every node is a page-aligned page @check accepts, that the walk
+ * stays within @check->max_nodes visits, and that every run of preserved
+ * folios is memory @check accepts. Nodes are read through the direct map
+ * and never written.
+ *
+ * Return: 0, or -EINVAL with *@why set.
+ */
+int kho_tracker_validate(struct kho_tracker *t,
+			 const struct kho_tracker_check *check,
+			 const char **why)
+{
+	struct kho_validator val = {
+		.v.enter = kho_validate_node,
+		.v.leaf = kho_validate_leaf,
+		.check = check,
+	};
+	unsigned int order;
+	int err;
+
+	for (order = 0; order < KHO_NR_ORDERS; order++) {
+		err = kho_validate_root(&val, t, order);
+		if (err) {
+			if (why)
+				*why = val.why;
+			return err;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# kho-preserve: 64 MiB of random-order folios preserved by kho_test in A must
+# come back in B, every folio at its order and every byte as A's seed made it.
+append="khotest.stage=kho-preserve"
+timeout=180
+boots=2
+
+check() {
+	local a b folios bytes
+	a=$(field 'kho-preserve: A seed=' seed)
+	b=$(field '^kho_test: verify PASS' seed)
+	folios=$(field '^kho_test: verify PASS' folios)
+	bytes=$(field '^kho_test: verify PASS' bytes)
+	[ -n "$a" ] || bad "kernel A printed no seed"
+	[ -n "$b" ] || bad "kernel B did not verify: $(console | grep -m1 '^kho_test: verify' || echo 'no verify line')"
+	[ -n "$a" ] && [ "$a" = "$b" ] || bad "seed mismatch: A=$a B=$b"
+	[ "${folios:-0}" -gt 0 ] 2>/dev/null || bad "no folios verified (folios=$folios)"
+	[ "$bytes" = 67108864 ] || bad "verified $bytes bytes, expected 67108864"
+	[ "$(count '^kho_test: verify')" -eq 1 ] || bad "expected exactly one kho_test verify line"
+}
