@@ -53,11 +53,18 @@ for f in $ours_c; do
 	n=$((n + 1))
 done
 # A patch must use the names of the code it edits (kernel_kexec()'s
-# "Unlock" label, say), so CamelCase is not held against patches.
+# "Unlock" label, say), so CamelCase is not held against patches. Patches are
+# checked from outside this repository: inside a git work tree checkpatch
+# reads a patch file as a source file.
+tmp=$(mktemp -d)
 for p in $patches; do
-	perl "$cp_pl" --strict --no-tree --terse --show-types -q --ignore CAMELCASE "$p" >> "$logs/checkpatch.log" 2>&1
+	cp "$p" "$tmp/"
+	(cd "$tmp" && perl "$cp_pl" --strict --no-tree --terse --show-types -q \
+		--ignore CAMELCASE "$(basename "$p")" 2>/dev/null) |
+		sed "s|^|patches/|" >> "$logs/checkpatch.log"
 	n=$((n + 1))
 done
+rm -rf "$tmp"
 if grep -qE '(ERROR|WARNING|CHECK):' "$logs/checkpatch.log"; then
 	echo "not ok - checkpatch: $(grep -cE '(ERROR|WARNING|CHECK):' "$logs/checkpatch.log") problem(s)"
 	fail_lines "$logs/checkpatch.log"

@@ -21,7 +21,10 @@ basever=$(cat "$build/state/base-version")
 
 rm -rf "$work" "$out"
 mkdir -p "$work" "$out"
-g() { git -C "$work" -c user.name="KHO series" -c user.email="kho@localhost" "$@"; }
+g() {
+	git -C "$work" -c user.name="KHO for Linux 6.12" \
+		-c user.email="kho-6.12@lists.example.org" "$@"
+}
 g init -q
 while read -r f; do
 	[ -f "$base/$f" ] || continue
@@ -37,9 +40,10 @@ cd "$top"
 left=$(mktemp)
 trap 'rm -f "$left"' EXIT
 cp "$build/state/overlay-files" "$left"
-while IFS='|' read -r paths subject; do
+while IFS='|' read -r paths subject body; do
 	case "$paths" in ''|'#'*) continue ;; esac
-	subject=$(echo "$subject" | sed 's/^ *//')
+	subject=$(echo "$subject" | sed 's/^ *//; s/ *$//')
+	body=$(echo "$body" | sed 's/^ *//' | fold -s -w 72 | sed 's/ *$//')
 	files=$(git ls-files -co --exclude-standard -- $paths)
 	[ -n "$files" ] || continue
 	for f in $files; do
@@ -49,7 +53,7 @@ while IFS='|' read -r paths subject; do
 		mv "$left.n" "$left"
 	done
 	g add -A
-	g commit -q -m "$subject" -m "Part of KHO for Linux 6.12 (new files: $(echo $files | wc -w))."
+	g commit -q -s -m "$subject" -m "$body"
 done < "$top/patches/overlay-groups"
 [ -s "$left" ] && die "overlay files in no group of patches/overlay-groups: $(cat "$left")"
 

@@ -42,7 +42,9 @@ finish)
 		echo
 		echo "Signed-off-by: KHO for Linux 6.12 <kho-6.12@lists.example.org>"
 		echo "---"
-		{ (cd "$dir" && diff -ruN a b) || true; } | sed -E 's#^(---|\+\+\+) ([ab]/[^\t]*).*#\1 \2#'
+		# The directories are named a and b: with --no-prefix their names
+		# become the usual a/ and b/ path prefixes.
+		{ (cd "$dir" && git diff --no-index --no-prefix a b) || true; }
 	} > "$top/patches/$out"
 	echo "$out" >> "$top/patches/series"
 	echo "wrote patches/$out"

@@ -369,6 +369,32 @@ static struct kho_handler kho_test_handler = {
 	.abort = kho_test_abort,
 };
 
+/*
+ * The canary registers before kho-test and always serializes, so when
+ * kho-test fails on purpose the core must abort the canary: its count of
+ * aborts shows that handlers serialized before a failure are undone.
+ */
+static atomic_t kho_test_canary_aborts = ATOMIC_INIT(0);
+
+static int kho_test_canary_serialize(struct kho_handler *handler,
+				     struct kho_fdt *fdt)
+{
+	return kho_fdt_property_u64(fdt, "canary", 1);
+}
+
+static void kho_test_canary_abort(struct kho_handler *handler)
+{
+	atomic_inc(&kho_test_canary_aborts);
+	pr_info("canary abort\n");
+}
+
+static struct kho_handler kho_test_canary = {
+	.name = KHO_TEST_NAME "-canary",
+	.compatible = "linux,kho-test-canary-v1",
+	.serialize = kho_test_canary_serialize,
+	.abort = kho_test_canary_abort,
+};
+
 /* ---- incoming: verify at late_initcall ----------------------------------- */
 
 static __printf(2, 3) void __init kho_test_bad(struct kho_test_verdict *v,
@@ -649,6 +675,7 @@ static void __init kho_test_debugfs_init(void)
 	debugfs_create_file("result", 0400, dir, NULL, &kho_test_result_fops);
 	debugfs_create_bool("fail_serialize", 0600, dir, &fail_serialize);
 	debugfs_create_atomic_t("abort_count", 0400, dir, &kho_test_abort_count);
+	debugfs_create_atomic_t("canary_aborts", 0400, dir, &kho_test_canary_aborts);
 }
 
 static int __init kho_test_init(void)
@@ -656,9 +683,15 @@ static int __init kho_test_init(void)
 	int err;
 
 	kho_test_verify();
+	err = kho_register_handler(&kho_test_canary);
+	if (err) {
+		pr_err("cannot register the canary handler: %d\n", err);
+		return err;
+	}
 	err = kho_register_handler(&kho_test_handler);
 	if (err) {
 		pr_err("cannot register the kho-test handler: %d\n", err);
+		kho_unregister_handler(&kho_test_canary);
 		return err;
 	}
 	kho_test_debugfs_init();
