@@ -9,6 +9,7 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kexec.h>
+#include <linux/ktime.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -50,7 +51,8 @@ static int kho_check_block(unsigned long pfn, unsigned int order)
 	return 0;
 }
 
-static int kho_preserve_block(unsigned long pfn, unsigned int order)
+/* The caller is inside kho_out_enter(). */
+int kho_preserve_block(unsigned long pfn, unsigned int order)
 {
 	int err;
 
@@ -62,7 +64,8 @@ static int kho_preserve_block(unsigned long pfn, unsigned int order)
 	return kho_tracker_set(&kho_out.tracker, pfn, order);
 }
 
-static int kho_unpreserve_block(unsigned long pfn, unsigned int order)
+/* The caller is inside kho_out_enter(). */
+int kho_unpreserve_block(unsigned long pfn, unsigned int order)
 {
 	if (order > KHO_MAX_ORDER || !IS_ALIGNED(pfn, 1UL << order))
 		return -EINVAL;
@@ -78,11 +81,15 @@ static unsigned int kho_block_order(unsigned long pfn, unsigned long nr)
 	return min_t(unsigned int, order, KHO_MAX_ORDER);
 }
 
-/*
- * Enter a preserve/unpreserve section: fails once frozen, and keeps a
- * freeze from completing until the section ends.
+/**
+ * kho_out_enter - enter a preserve/unpreserve section
+ *
+ * Fails once frozen, and keeps a freeze from starting until the section
+ * ends, so a caller preserving many blocks is all-or-nothing.
+ *
+ * Return: 0, -EBUSY if frozen, -ENODEV if KHO is not running.
  */
-static int kho_out_enter(void)
+int kho_out_enter(void)
 {
 	if (!kho_out_ready())
 		return -ENODEV;
@@ -94,7 +101,8 @@ static int kho_out_enter(void)
 	return 0;
 }
 
-static void kho_out_leave(void)
+/* End a section kho_out_enter() began. */
+void kho_out_leave(void)
 {
 	up_read(&kho_out.preserve_sem);
 }
@@ -563,6 +571,7 @@ static void kho_seal_hdr(void)
  */
 int kho_freeze(void)
 {
+	u64 start = ktime_get_ns();
 	int err;
 
 	if (!kho_out_ready())
@@ -582,9 +591,10 @@ int kho_freeze(void)
 		goto out;
 	}
 	kho_seal_hdr();
-	pr_info("frozen: %zu byte FDT, %ld tracker pages\n",
+	pr_info("frozen: %zu byte FDT, %ld tracker pages, %llu ns\n",
 		(size_t)fdt_totalsize(kho_out.fdt.blob),
-		atomic_long_read(&kho_out.tracker.nr_nodes));
+		atomic_long_read(&kho_out.tracker.nr_nodes),
+		ktime_get_ns() - start);
 out:
 	mutex_unlock(&kho_out.lock);
 	return err;

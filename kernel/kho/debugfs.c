@@ -145,6 +145,7 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "tracker pages: %lu\n", nodes);
 	seq_printf(m, "tracker bytes: %lu\n", nodes << PAGE_SHIFT);
 	seq_printf(m, "frozen: %d\n", kho_is_frozen());
+	kho_memfd_stats(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);

@@ -25,6 +25,7 @@
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/sched/clock.h>
 #include <linux/sizes.h>
 
 #include <asm/setup.h>
@@ -239,13 +240,20 @@ static void __init kho_reserve(phys_addr_t phys, phys_addr_t size)
 	memblock_reserved_mark_noinit(phys, size);
 }
 
+/* What kho_restore_early() reserved. */
+struct kho_reserved {
+	unsigned long runs;
+	unsigned long pages;
+};
+
 static int __init kho_reserve_run(unsigned long pfn, unsigned int order,
 				  unsigned long nr, void *arg)
 {
-	unsigned long *pages = arg;
+	struct kho_reserved *reserved = arg;
 
 	kho_reserve(PFN_PHYS(pfn), PFN_PHYS(nr << order));
-	*pages += nr << order;
+	reserved->runs++;
+	reserved->pages += nr << order;
 	return 0;
 }
 
@@ -266,11 +274,15 @@ static int __init kho_reserve_node(phys_addr_t node, void *arg)
  */
 void __init kho_restore_early(void)
 {
-	unsigned long pages = 0, nodes = 0;
+	struct kho_reserved reserved = {};
+	unsigned long nodes = 0;
 	const char *why;
+	u64 start;
 
 	if (!kho_sd_valid())
 		return;
+	/* On x86, tsc_early_init() has run: sched_clock() counts already. */
+	start = sched_clock();
 	if (kho_validate(kho_in.sd.hdr_phys, &why)) {
 		kho_reject(why);
 		memblock_set_kho_scratch_only(false);
@@ -282,10 +294,12 @@ void __init kho_restore_early(void)
 	kho_reserve(kho_in.sd.hdr_phys, PAGE_SIZE);
 	kho_reserve(kho_in.hdr->fdt_phys, kho_in.hdr->fdt_size);
 	kho_tracker_walk_nodes(&kho_in.tracker, kho_reserve_node, &nodes);
-	kho_tracker_walk(&kho_in.tracker, kho_reserve_run, &pages);
+	kho_tracker_walk(&kho_in.tracker, kho_reserve_run, &reserved);
 	memblock_set_kho_scratch_only(false);
 
 	kho_in.state = KHO_IN_VALID;
 	pr_info("handover %llu accepted: %lu preserved pages protected, %lu tracker pages\n",
-		kho_in.hdr->generation, pages, nodes);
+		kho_in.hdr->generation, reserved.pages, nodes);
+	pr_info("early restore: %lu runs, %lu pages, %llu ns\n",
+		reserved.runs, reserved.pages, sched_clock() - start);
 }

@@ -28,6 +28,10 @@
  *   kho_out.preserve_sem (rwsem): taken for read by preserve/unpreserve,
  *     for write by freeze to wait out preservers in flight. Nests inside
  *     kho_out.lock.
+ *   kho_memfds.lock (mutex, memfd.c): the preserved and handed-over memfds.
+ *     Taken inside kho_out.lock (the memfd handler serializes under it),
+ *     and outside kho_out.preserve_sem (a memfd is preserved inside one
+ *     kho_out_enter() section, so a freeze sees all of it or none).
  *   kho_in.lock (mutex): restore and finish.
  *   The tracker itself is lock-free: nodes are installed with cmpxchg,
  *   leaf bits with atomic bitops. Only growing a tree's height takes a
@@ -151,6 +155,10 @@ struct kho_out {
 
 extern struct kho_out kho_out;
 
+int kho_out_enter(void);
+void kho_out_leave(void);
+int kho_preserve_block(unsigned long pfn, unsigned int order);
+int kho_unpreserve_block(unsigned long pfn, unsigned int order);
 int kho_fdt_init(struct kho_fdt *fdt);
 void kho_fdt_free(struct kho_fdt *fdt);
 int kho_freeze(void);
@@ -197,5 +205,31 @@ void kho_free_range(unsigned long pfn, unsigned long nr_pages);
 #ifdef CONFIG_KHO_TEST
 int kho_test_corrupt(const char *how);
 #endif
+
+/* ---- memfd.c ----------------------------------------------------------- */
+
+struct seq_file;
+void kho_memfd_stats(struct seq_file *m);
+int kho_memfd_finish(void);
+
+/* ---- dev.c: /dev/kho ------------------------------------------------------ */
+
+/**
+ * struct kho_ucmd - one ioctl call
+ * @ubuffer: the user's struct
+ * @user_size: its size as the user gave it
+ * @cmd: the kernel's copy, zero-extended to the kernel's struct size
+ */
+struct kho_ucmd {
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+int kho_ucmd_respond(struct kho_ucmd *ucmd, size_t cmd_len);
+int kho_memfd_preserve(struct kho_ucmd *ucmd);
+int kho_memfd_unpreserve(struct kho_ucmd *ucmd);
+int kho_memfd_list(struct kho_ucmd *ucmd);
+int kho_memfd_restore(struct kho_ucmd *ucmd);
 
 #endif /* _KERNEL_KHO_INTERNAL_H */

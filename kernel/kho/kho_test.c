@@ -2,18 +2,33 @@
 /*
  * KHO test client (CONFIG_KHO_TEST), driven from /sys/kernel/debug/kho_test/.
  *
- * Outgoing kernel: "preserve" allocates folios of random orders, fills them
- * with bytes derived from a seed and preserves them, with the list of their
- * (phys | order) in a preserved, physically contiguous buffer. The handler
- * "kho-test" hands over where that list is.
+ * Outgoing kernel: writing "SIZE [seed=S] [order=N] [spread=N]" to
+ * "preserve" allocates folios, of random orders or all of order N, until
+ * they hold SIZE bytes, fills them with bytes derived from the seed and
+ * preserves them, with the list of their (phys | order) in preserved
+ * chunks of physically contiguous memory. spread=N allocates about N
+ * folios for each one kept, at random, and frees the others: the kept
+ * ones are scattered (sparse memory for the tracker). The handler
+ * "kho-test" hands over where the chunks are. The preserve loop alone,
+ * without allocating and filling, is timed:
+ *
+ *	kho_test: preserve: folios=N order=O ns=T ns_per_folio=X
  *
  * Incoming kernel: at late_initcall the node is looked up, every folio is
- * taken back and every byte checked against the seed. Exactly one line
- * reports the outcome:
+ * taken back, then every byte checked against the seed, each step timed:
+ *
+ *	kho_test: restore: folios=N ns=T ns_per_folio=X
+ *	kho_test: check: bytes=B ns=T
+ *
+ * and exactly one line reports the outcome:
  *
  *	kho_test: verify PASS folios=N bytes=B seed=S generation=G
  *	kho_test: verify FAIL folios=N bad_folios=M bad_bytes=K seed=S
  *		generation=G reason=WHY (one line)
+ *
+ * For benchmarks, kho_test.verify=0 neither fills nor checks the contents
+ * (the outcome is "verify UNCHECKED ..." unless a restore fails), and
+ * kho_test.restore=0 leaves every folio to kho_finish().
  *
  * "generation" counts the handovers in a row that carried a kho-test node:
  * 1 for data the first kernel of a chain preserved.
@@ -35,14 +50,17 @@
 #include <linux/io.h>
 #include <linux/kho.h>
 #include <linux/kstrtox.h>
+#include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -55,17 +73,26 @@
 #include "kho_internal.h"
 
 #define KHO_TEST_NAME		"kho-test"
-#define KHO_TEST_COMPATIBLE	"linux,kho-test-v1"
+#define KHO_TEST_COMPATIBLE	"linux,kho-test-v2"
 
-/* The list of one set fits in one maximal buddy allocation. */
-#define KHO_TEST_MAX_LIST	(PAGE_SIZE << MAX_PAGE_ORDER)
+/*
+ * The list of one set is kept in up to KHO_TEST_MAX_CHUNKS chunks of one
+ * maximal buddy allocation each (the last one may be shorter).
+ */
+#define KHO_TEST_CHUNK		(PAGE_SIZE << MAX_PAGE_ORDER)
+#define KHO_TEST_CHUNK_ENTRIES	(KHO_TEST_CHUNK / sizeof(u64))
+#define KHO_TEST_MAX_CHUNKS	64
+#define KHO_TEST_MAX_LIST	((size_t)KHO_TEST_MAX_CHUNKS * KHO_TEST_CHUNK)
 #define KHO_TEST_MAX_BYTES	((u64)KHO_TEST_MAX_LIST / sizeof(u64) * PAGE_SIZE)
+#define KHO_TEST_MAX_SPREAD	64
 
-/* The handover node's properties, all u64, in the order they are written. */
+/*
+ * The handover node's u64 properties, in the order they are written; then
+ * "chunks", the physical address of each chunk of the list (be64 each).
+ */
 enum kho_test_prop {
 	KHO_TEST_SEED,
 	KHO_TEST_NR_FOLIOS,
-	KHO_TEST_FOLIOS,
 	KHO_TEST_LIST_SIZE,
 	KHO_TEST_TOTAL_BYTES,
 	KHO_TEST_GENERATION,
@@ -75,26 +102,44 @@ enum kho_test_prop {
 static const char * const kho_test_prop_names[KHO_TEST_NR_PROPS] = {
 	[KHO_TEST_SEED]		= "seed",
 	[KHO_TEST_NR_FOLIOS]	= "nr-folios",
-	[KHO_TEST_FOLIOS]	= "folios",
 	[KHO_TEST_LIST_SIZE]	= "list-size",
 	[KHO_TEST_TOTAL_BYTES]	= "total-bytes",
 	[KHO_TEST_GENERATION]	= "generation",
 };
 
+#define KHO_TEST_PROP_CHUNKS	"chunks"
+
 /**
  * struct kho_test_set - the preserved test data of this kernel
  * @seed: the contents of folio i derive from (@seed, i)
- * @list: (phys | order) of each folio; preserved whenever it is not NULL
- * @list_size: bytes of @list, a multiple of PAGE_SIZE
- * @nr_folios: entries of @list in use; every one is allocated and preserved
- * @total_bytes: sum of the sizes of those folios
+ * @chunks: the list, (phys | order) of each folio; every chunk that is not
+ *	NULL is preserved
+ * @list_size: bytes of the list, a multiple of PAGE_SIZE; 0 if no set
+ * @nr_alloc: entries of the list in use; every one is allocated
+ * @nr_folios: the first @nr_folios of those are preserved too
+ * @total_bytes: sum of the sizes of the @nr_alloc folios
  */
 struct kho_test_set {
 	u64 seed;
-	u64 *list;
+	u64 *chunks[KHO_TEST_MAX_CHUNKS];
 	size_t list_size;
+	unsigned long nr_alloc;
 	unsigned long nr_folios;
 	u64 total_bytes;
+};
+
+/**
+ * struct kho_test_args - what a write to "preserve" asks for
+ * @size: bytes of folios to preserve
+ * @seed: their contents derive from it
+ * @order: the order of every folio, or -1 for random orders
+ * @spread: about @spread folios are allocated for each one kept
+ */
+struct kho_test_args {
+	u64 size;
+	u64 seed;
+	int order;
+	unsigned int spread;
 };
 
 /**
@@ -115,6 +160,7 @@ struct kho_test_verdict {
 
 static DEFINE_MUTEX(kho_test_lock);
 static struct kho_test_set kho_test_out;
+static __be64 kho_test_chunk_phys[KHO_TEST_MAX_CHUNKS];	/* kho_test_lock */
 static u64 kho_test_in_generation;
 static atomic_t kho_test_abort_count = ATOMIC_INIT(0);
 static char kho_test_result[192] = "none";
@@ -126,6 +172,14 @@ MODULE_PARM_DESC(fail_serialize, "Make serialize fail with -EIO");
 static bool keep;
 module_param(keep, bool, 0444);
 MODULE_PARM_DESC(keep, "Keep the verified folios instead of freeing them");
+
+static bool verify = true;
+module_param(verify, bool, 0644);
+MODULE_PARM_DESC(verify, "Fill and check folio contents (0: benchmarks)");
+
+static bool restore = true;
+module_param(restore, bool, 0444);
+MODULE_PARM_DESC(restore, "Take the folios back at boot (0: leave them to kho_finish)");
 
 /* ---- contents: a splitmix64-seeded xorshift64* stream per folio -------- */
 
@@ -208,6 +262,29 @@ static struct folio *kho_test_entry_folio(u64 entry)
 	return pfn_folio(PHYS_PFN(kho_test_entry_phys(entry)));
 }
 
+static unsigned int kho_test_nr_chunks(size_t list_size)
+{
+	return DIV_ROUND_UP(list_size, KHO_TEST_CHUNK);
+}
+
+static size_t kho_test_chunk_size(size_t list_size, unsigned int i)
+{
+	return min_t(size_t, list_size - (size_t)i * KHO_TEST_CHUNK,
+		     KHO_TEST_CHUNK);
+}
+
+/* Entry @i of a list kept in @chunks. */
+static u64 *kho_test_slot(u64 * const *chunks, unsigned long i)
+{
+	return &chunks[i / KHO_TEST_CHUNK_ENTRIES][i % KHO_TEST_CHUNK_ENTRIES];
+}
+
+/* ns per item, rounded down; 0 for no items. */
+static u64 kho_test_per(u64 ns, unsigned long nr)
+{
+	return nr ? div64_u64(ns, nr) : 0;
+}
+
 /* ---- outgoing: preserve and unpreserve, under kho_test_lock -------------- */
 
 /* A folio of @order, or of the highest lower order the allocator has. */
@@ -223,50 +300,115 @@ static struct folio *kho_test_alloc_folio(unsigned int order)
 	}
 }
 
-/* Allocate and preserve the list for a set of @size bytes (worst case). */
-static int kho_test_list_alloc(struct kho_test_set *set, u64 size)
+/* Allocate and preserve chunks for a list of @nr_entries entries. */
+static int kho_test_list_alloc(struct kho_test_set *set, u64 nr_entries)
 {
-	size_t list_size = PAGE_ALIGN((size >> PAGE_SHIFT) * sizeof(u64));
+	size_t list_size = PAGE_ALIGN(nr_entries * sizeof(u64));
+	unsigned int i;
 	int err;
 
-	set->list = alloc_pages_exact(list_size, GFP_KERNEL | __GFP_NOWARN);
-	if (!set->list)
-		return -ENOMEM;
-	err = kho_preserve_pages(virt_to_page(set->list), list_size >> PAGE_SHIFT);
-	if (err) {
-		free_pages_exact(set->list, list_size);
-		set->list = NULL;
-		return err;
-	}
+	if (list_size > KHO_TEST_MAX_LIST)
+		return -EINVAL;
 	set->list_size = list_size;
+	for (i = 0; i < kho_test_nr_chunks(list_size); i++) {
+		size_t size = kho_test_chunk_size(list_size, i);
+		u64 *chunk = alloc_pages_exact(size, GFP_KERNEL | __GFP_NOWARN);
+
+		if (!chunk)
+			return -ENOMEM;
+		err = kho_preserve_pages(virt_to_page(chunk), size >> PAGE_SHIFT);
+		if (err) {
+			free_pages_exact(chunk, size);
+			return err;
+		}
+		set->chunks[i] = chunk;
+	}
 	return 0;
 }
 
-/* Add folios of random orders to @set until it holds @size bytes. */
-static int kho_test_add_folios(struct kho_test_set *set, u64 size)
+/* Allocate @nr folios of @order onto @spares. */
+static int kho_test_alloc_spares(struct list_head *spares, unsigned int order,
+				 unsigned int nr)
 {
-	u64 rng = kho_test_mix(~set->seed) | 1;
 	struct folio *folio;
-	unsigned int order;
-	int err;
 
-	while (set->total_bytes < size) {
-		order = (u32)kho_test_next(&rng) % (MAX_PAGE_ORDER + 1);
-		order = min_t(unsigned int, order,
-			      ilog2((size - set->total_bytes) >> PAGE_SHIFT));
-		folio = kho_test_alloc_folio(order);
+	while (nr--) {
+		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
 		if (!folio)
 			return -ENOMEM;
-		kho_test_fill(folio, set->seed, set->nr_folios);
-		err = kho_preserve_folio(folio);
-		if (err) {
-			folio_put(folio);
-			return err;
+		list_add(&folio->lru, spares);
+	}
+	return 0;
+}
+
+/*
+ * Allocate (and fill) folios into @set until it holds @size bytes: of
+ * @order, or of random orders if it is negative. With @spread > 1, a
+ * random number of spare folios (@spread - 1 on average) is allocated
+ * before each one and freed at the end.
+ */
+static int kho_test_alloc_folios(struct kho_test_set *set, u64 size,
+				 int order, unsigned int spread)
+{
+	u64 rng = kho_test_mix(~set->seed) | 1;
+	struct folio *folio, *next;
+	LIST_HEAD(spares);
+	unsigned int o;
+	int err = 0;
+
+	while (set->total_bytes < size) {
+		o = order;
+		if (order < 0)
+			o = min_t(unsigned int,
+				  (u32)kho_test_next(&rng) % (MAX_PAGE_ORDER + 1),
+				  ilog2((size - set->total_bytes) >> PAGE_SHIFT));
+		if (spread > 1)
+			err = kho_test_alloc_spares(&spares, o,
+						    (u32)kho_test_next(&rng) %
+						    (2 * spread - 1));
+		if (err)
+			break;
+		folio = order < 0 ? kho_test_alloc_folio(o) :
+			folio_alloc(GFP_KERNEL | __GFP_NOWARN, o);
+		if (!folio) {
+			err = -ENOMEM;
+			break;
 		}
-		set->list[set->nr_folios++] = kho_test_entry(folio);
+		if (verify)
+			kho_test_fill(folio, set->seed, set->nr_alloc);
+		*kho_test_slot(set->chunks, set->nr_alloc++) = kho_test_entry(folio);
 		set->total_bytes += folio_size(folio);
 		cond_resched();
 	}
+	list_for_each_entry_safe(folio, next, &spares, lru) {
+		list_del(&folio->lru);
+		folio_put(folio);
+	}
+	return err;
+}
+
+/* Preserve the folios of @set; only this loop is timed. */
+static int kho_test_preserve_folios(struct kho_test_set *set, int order)
+{
+	u64 ns = ktime_get_ns();
+	int err;
+
+	while (set->nr_folios < set->nr_alloc) {
+		u64 entry = *kho_test_slot(set->chunks, set->nr_folios);
+
+		err = kho_preserve_folio(kho_test_entry_folio(entry));
+		if (err)
+			return err;
+		if (!(++set->nr_folios % 1024))
+			cond_resched();
+	}
+	ns = ktime_get_ns() - ns;
+	if (order < 0)
+		pr_info("preserve: folios=%lu order=random ns=%llu ns_per_folio=%llu\n",
+			set->nr_folios, ns, kho_test_per(ns, set->nr_folios));
+	else
+		pr_info("preserve: folios=%lu order=%d ns=%llu ns_per_folio=%llu\n",
+			set->nr_folios, order, ns, kho_test_per(ns, set->nr_folios));
 	return 0;
 }
 
@@ -278,23 +420,33 @@ static int kho_test_add_folios(struct kho_test_set *set, u64 size)
 static int kho_test_release(struct kho_test_set *set)
 {
 	struct folio *folio;
+	unsigned int i;
 	int err;
 
-	while (set->nr_folios) {
-		folio = kho_test_entry_folio(set->list[set->nr_folios - 1]);
-		err = kho_unpreserve_folio(folio);
-		if (err)
-			goto busy;
-		set->nr_folios--;
+	while (set->nr_alloc) {
+		folio = kho_test_entry_folio(*kho_test_slot(set->chunks,
+							    set->nr_alloc - 1));
+		if (set->nr_alloc == set->nr_folios) {
+			err = kho_unpreserve_folio(folio);
+			if (err)
+				goto busy;
+			set->nr_folios--;
+		}
+		set->nr_alloc--;
 		set->total_bytes -= folio_size(folio);
 		folio_put(folio);
 	}
-	if (set->list) {
-		err = kho_unpreserve_pages(virt_to_page(set->list),
-					   set->list_size >> PAGE_SHIFT);
+	for (i = kho_test_nr_chunks(set->list_size); i--; ) {
+		size_t size = kho_test_chunk_size(set->list_size, i);
+
+		if (!set->chunks[i])
+			continue;
+		err = kho_unpreserve_pages(virt_to_page(set->chunks[i]),
+					   size >> PAGE_SHIFT);
 		if (err)
 			goto busy;
-		free_pages_exact(set->list, set->list_size);
+		free_pages_exact(set->chunks[i], size);
+		set->chunks[i] = NULL;
 	}
 	memset(set, 0, sizeof(*set));
 	return 0;
@@ -304,21 +456,35 @@ busy:
 	return err;
 }
 
-static int kho_test_preserve(u64 size, u64 seed)
+/* Leave the kernel 1 GiB, or half of a smaller machine. */
+static u64 kho_test_max_bytes(void)
+{
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+
+	return min(max(ram / 2, ram > SZ_1G ? ram - SZ_1G : 0),
+		   KHO_TEST_MAX_BYTES);
+}
+
+static int kho_test_preserve(const struct kho_test_args *args)
 {
 	struct kho_test_set *set = &kho_test_out;
+	unsigned int shift = PAGE_SHIFT + max(args->order, 0);
 	int err;
 
-	if (!size || !PAGE_ALIGNED(size) || size > KHO_TEST_MAX_BYTES ||
-	    size > (u64)totalram_pages() / 2 * PAGE_SIZE)
+	if (!args->size || !IS_ALIGNED(args->size, 1ULL << shift) ||
+	    !args->spread || args->spread > KHO_TEST_MAX_SPREAD ||
+	    args->size > div_u64(kho_test_max_bytes(), args->spread))
 		return -EINVAL;
-	if (set->list || kho_is_frozen())
+	if (set->list_size || kho_is_frozen())
 		return -EBUSY;
 
-	set->seed = seed;
-	err = kho_test_list_alloc(set, size);
+	set->seed = args->seed;
+	err = kho_test_list_alloc(set, args->size >> shift);
 	if (!err)
-		err = kho_test_add_folios(set, size);
+		err = kho_test_alloc_folios(set, args->size, args->order,
+					    args->spread);
+	if (!err)
+		err = kho_test_preserve_folios(set, args->order);
 	if (err) {
 		kho_test_release(set);
 		return err;
@@ -333,6 +499,7 @@ static int kho_test_preserve(u64 size, u64 seed)
 static int kho_test_serialize(struct kho_handler *handler, struct kho_fdt *fdt)
 {
 	const struct kho_test_set *set = &kho_test_out;
+	unsigned int nr_chunks = kho_test_nr_chunks(set->list_size);
 	u64 prop[KHO_TEST_NR_PROPS];
 	int i, err = 0;
 
@@ -345,12 +512,16 @@ static int kho_test_serialize(struct kho_handler *handler, struct kho_fdt *fdt)
 
 	prop[KHO_TEST_SEED] = set->seed;
 	prop[KHO_TEST_NR_FOLIOS] = set->nr_folios;
-	prop[KHO_TEST_FOLIOS] = set->list ? virt_to_phys(set->list) : 0;
 	prop[KHO_TEST_LIST_SIZE] = set->list_size;
 	prop[KHO_TEST_TOTAL_BYTES] = set->total_bytes;
 	prop[KHO_TEST_GENERATION] = kho_test_in_generation + 1;
 	for (i = 0; i < KHO_TEST_NR_PROPS && !err; i++)
 		err = kho_fdt_property_u64(fdt, kho_test_prop_names[i], prop[i]);
+	for (i = 0; i < nr_chunks; i++)
+		kho_test_chunk_phys[i] = cpu_to_be64(virt_to_phys(set->chunks[i]));
+	if (!err)
+		err = kho_fdt_property(fdt, KHO_TEST_PROP_CHUNKS, kho_test_chunk_phys,
+				       nr_chunks * sizeof(kho_test_chunk_phys[0]));
 
 	mutex_unlock(&kho_test_lock);
 	return err;
@@ -397,6 +568,8 @@ static struct kho_handler kho_test_canary = {
 
 /* ---- incoming: verify at late_initcall ----------------------------------- */
 
+static u64 *kho_test_in_chunks[KHO_TEST_MAX_CHUNKS] __initdata;
+
 static __printf(2, 3) void __init kho_test_bad(struct kho_test_verdict *v,
 					       const char *fmt, ...)
 {
@@ -423,86 +596,157 @@ static int __init kho_test_read_props(int node, struct kho_test_verdict *v)
 	return 0;
 }
 
-/* Check the list's properties; 0 if the list may be restored. */
-static int __init kho_test_check_list(struct kho_test_verdict *v)
+/*
+ * Check the list's properties; 0 if the list may be restored, with
+ * *@chunks set to the physical address of each of its chunks.
+ */
+static int __init kho_test_check_list(int node, struct kho_test_verdict *v,
+				      const __be64 **chunks)
 {
 	u64 nr = v->prop[KHO_TEST_NR_FOLIOS];
-	u64 phys = v->prop[KHO_TEST_FOLIOS];
 	u64 size = v->prop[KHO_TEST_LIST_SIZE];
+	unsigned int i;
+	int len;
 
-	if (!phys && !size && !nr && !v->prop[KHO_TEST_TOTAL_BYTES])
-		return 0;	/* the previous kernel preserved nothing */
-	if (!PAGE_ALIGNED(phys) || !phys || !PAGE_ALIGNED(size) || !size ||
-	    size > KHO_TEST_MAX_LIST || nr > size / sizeof(u64)) {
-		kho_test_bad(v, "bad-list");
-		return -EINVAL;
+	*chunks = kho_node_prop(node, KHO_TEST_PROP_CHUNKS, &len);
+	if (!*chunks) {
+		kho_test_bad(v, "prop-" KHO_TEST_PROP_CHUNKS);
+		return -ENOENT;
 	}
+	if (!size && !nr && !len && !v->prop[KHO_TEST_TOTAL_BYTES])
+		return 0;	/* the previous kernel preserved nothing */
+	if (!PAGE_ALIGNED(size) || !size || size > KHO_TEST_MAX_LIST ||
+	    nr > size / sizeof(u64) ||
+	    len != kho_test_nr_chunks(size) * sizeof(**chunks))
+		goto bad;
+	for (i = 0; i < kho_test_nr_chunks(size); i++)
+		if (!be64_to_cpu((*chunks)[i]) ||
+		    !PAGE_ALIGNED(be64_to_cpu((*chunks)[i])))
+			goto bad;
 	return 0;
+bad:
+	kho_test_bad(v, "bad-list");
+	return -EINVAL;
 }
 
-static void __init kho_test_verify_folio(struct kho_test_verdict *v, u64 entry,
-					 unsigned long idx)
+/* Take back the folio of *@entry; if that fails, *@entry becomes 0. */
+static void __init kho_test_restore_entry(struct kho_test_verdict *v,
+					  u64 *entry)
 {
-	unsigned int order = kho_test_entry_order(entry);
-	phys_addr_t phys = kho_test_entry_phys(entry);
+	unsigned int order = kho_test_entry_order(*entry);
+	phys_addr_t phys = kho_test_entry_phys(*entry);
 	struct folio *folio;
-	u64 bad;
 
-	v->bad_folios++;	/* until proven good */
 	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(phys, PAGE_SIZE << order)) {
 		kho_test_bad(v, "bad-entry");
-		return;
+		goto bad;
 	}
 	v->bytes += PAGE_SIZE << order;
 	folio = kho_restore_folio(phys);
 	if (!folio) {
 		kho_test_bad(v, "restore-folio");
+		goto bad;
+	}
+	if (folio_order(folio) == order)
 		return;
-	}
-	if (folio_order(folio) != order) {
-		kho_test_bad(v, "order");
-	} else {
-		bad = kho_test_check(folio, v->prop[KHO_TEST_SEED], idx);
-		v->bad_bytes += bad;
-		if (bad)
-			kho_test_bad(v, "data");
-		else
-			v->bad_folios--;
-	}
-	if (!keep)
-		folio_put(folio);
+	kho_test_bad(v, "order");
+	folio_put(folio);
+bad:
+	v->bad_folios++;
+	*entry = 0;
 }
 
-static void __init kho_test_verify_folios(struct kho_test_verdict *v)
+/* Check the bytes of the restored folio of @entry, the list's @idx'th. */
+static u64 __init kho_test_check_entry(struct kho_test_verdict *v, u64 entry,
+				       unsigned long idx)
+{
+	struct folio *folio;
+	u64 bad;
+
+	if (!entry)
+		return 0;
+	folio = kho_test_entry_folio(entry);
+	bad = kho_test_check(folio, v->prop[KHO_TEST_SEED], idx);
+	if (bad) {
+		v->bad_bytes += bad;
+		v->bad_folios++;
+		kho_test_bad(v, "data");
+	}
+	return folio_size(folio);
+}
+
+/* Restore every folio, then check them: each loop is timed. */
+static void __init kho_test_verify_entries(struct kho_test_verdict *v,
+					   u64 * const *chunks)
 {
 	unsigned long i, nr = v->prop[KHO_TEST_NR_FOLIOS];
+	u64 ns, bytes = 0;
+
+	ns = ktime_get_ns();
+	for (i = 0; i < nr; i++) {
+		kho_test_restore_entry(v, kho_test_slot(chunks, i));
+		if (!(i % 1024))
+			cond_resched();
+	}
+	ns = ktime_get_ns() - ns;
+	pr_info("restore: folios=%lu ns=%llu ns_per_folio=%llu\n",
+		nr, ns, kho_test_per(ns, nr));
+	if (!verify)
+		return;
+
+	ns = ktime_get_ns();
+	for (i = 0; i < nr; i++) {
+		bytes += kho_test_check_entry(v, *kho_test_slot(chunks, i), i);
+		cond_resched();
+	}
+	ns = ktime_get_ns() - ns;
+	pr_info("check: bytes=%llu ns=%llu\n", bytes, ns);
+}
+
+static void __init kho_test_verify_folios(struct kho_test_verdict *v,
+					  const __be64 *chunk_phys)
+{
 	size_t size = v->prop[KHO_TEST_LIST_SIZE];
+	unsigned int i, nr_chunks = kho_test_nr_chunks(size);
+	unsigned long j;
 	struct page *page;
-	const u64 *list;
 
 	if (!size)
 		return;
-	page = kho_restore_pages(v->prop[KHO_TEST_FOLIOS], size >> PAGE_SHIFT);
-	if (!page) {
-		kho_test_bad(v, "restore-list");
-		return;
+	for (i = 0; i < nr_chunks; i++) {
+		page = kho_restore_pages(be64_to_cpu(chunk_phys[i]),
+					 kho_test_chunk_size(size, i) >> PAGE_SHIFT);
+		if (!page) {
+			kho_test_bad(v, "restore-list");
+			goto out;
+		}
+		kho_test_in_chunks[i] = page_address(page);
 	}
-	list = page_address(page);
-	for (i = 0; i < nr; i++) {
-		kho_test_verify_folio(v, list[i], i);
-		cond_resched();
-	}
-	if (!keep)
-		free_pages_exact(page_address(page), size);
+	kho_test_verify_entries(v, kho_test_in_chunks);
 	if (v->bytes != v->prop[KHO_TEST_TOTAL_BYTES])
 		kho_test_bad(v, "total-bytes");
+	if (keep)
+		return;
+	for (j = 0; j < v->prop[KHO_TEST_NR_FOLIOS]; j++) {
+		u64 entry = *kho_test_slot(kho_test_in_chunks, j);
+
+		if (entry)
+			folio_put(kho_test_entry_folio(entry));
+		if (!(j % 1024))
+			cond_resched();
+	}
+out:
+	for (i = 0; i < nr_chunks && kho_test_in_chunks[i]; i++)
+		free_pages_exact(kho_test_in_chunks[i],
+				 kho_test_chunk_size(size, i));
 }
 
 static void __init kho_test_report(struct kho_test_verdict *v)
 {
 	if (!v->reason[0])
 		snprintf(kho_test_result, sizeof(kho_test_result),
-			 "verify PASS folios=%llu bytes=%llu seed=%llu generation=%llu",
+			 "verify %s folios=%llu bytes=%llu seed=%llu generation=%llu",
+			 verify ? "PASS" : "UNCHECKED",
 			 v->prop[KHO_TEST_NR_FOLIOS], v->bytes,
 			 v->prop[KHO_TEST_SEED], v->prop[KHO_TEST_GENERATION]);
 	else
@@ -518,15 +762,24 @@ static void __init kho_test_report(struct kho_test_verdict *v)
 static void __init kho_test_verify(void)
 {
 	struct kho_test_verdict v = {};
+	const __be64 *chunks;
 	int node;
 
 	node = kho_find_node(KHO_TEST_NAME, KHO_TEST_COMPATIBLE);
 	if (node == -ENOENT || node == -ENODEV)
 		return;		/* a cold boot, or no kho-test node */
-	if (node < 0)
+	if (node < 0) {
 		kho_test_bad(&v, "find:%d", node);
-	else if (!kho_test_read_props(node, &v) && !kho_test_check_list(&v))
-		kho_test_verify_folios(&v);
+	} else if (!kho_test_read_props(node, &v) &&
+		   !kho_test_check_list(node, &v, &chunks)) {
+		if (!restore) {
+			kho_test_in_generation = v.prop[KHO_TEST_GENERATION];
+			pr_info("restore: skipped (restore=0): %llu folios left to kho_finish\n",
+				v.prop[KHO_TEST_NR_FOLIOS]);
+			return;
+		}
+		kho_test_verify_folios(&v, chunks);
+	}
 	kho_test_in_generation = v.prop[KHO_TEST_GENERATION];
 	kho_test_report(&v);
 }
@@ -546,39 +799,68 @@ static int kho_test_get_word(const char __user *ubuf, size_t count,
 	return 0;
 }
 
-/* "SIZE[KMG] [seed=N]" */
-static int kho_test_parse_preserve(char *s, u64 *size, u64 *seed)
+/* One "name=value" word of a preserve request. */
+static int kho_test_parse_option(char *word, struct kho_test_args *args,
+				 bool *seeded)
 {
-	char *end;
+	size_t n;
+	int err;
 
-	*size = memparse(s, &end);
+	n = str_has_prefix(word, "seed=");
+	if (n) {
+		*seeded = true;
+		return kstrtou64(word + n, 0, &args->seed);
+	}
+	n = str_has_prefix(word, "order=");
+	if (n) {
+		err = kstrtoint(word + n, 0, &args->order);
+		if (!err && (args->order < 0 || args->order > MAX_PAGE_ORDER))
+			err = -EINVAL;
+		return err;
+	}
+	n = str_has_prefix(word, "spread=");
+	if (n)
+		return kstrtouint(word + n, 0, &args->spread);
+	return -EINVAL;
+}
+
+/* "SIZE[KMG] [seed=N] [order=N] [spread=N]" */
+static int kho_test_parse_preserve(char *s, struct kho_test_args *args)
+{
+	bool seeded = false;
+	char *end, *word;
+	int err = 0;
+
+	args->order = -1;
+	args->spread = 1;
+	args->size = memparse(s, &end);
 	if (end == s || (*end && !isspace(*end)))
 		return -EINVAL;
 	s = skip_spaces(end);
-	if (!*s) {
-		*seed = get_random_u64();
-		return 0;
+	while (!err && (word = strsep(&s, " \t"))) {
+		if (*word)
+			err = kho_test_parse_option(word, args, &seeded);
 	}
-	if (strncmp(s, "seed=", 5))
-		return -EINVAL;
-	return kstrtou64(s + 5, 0, seed);
+	if (!seeded)
+		args->seed = get_random_u64();
+	return err;
 }
 
 static ssize_t kho_test_preserve_write(struct file *file, const char __user *ubuf,
 				       size_t count, loff_t *ppos)
 {
-	u64 size, seed;
-	char buf[64], *s;
+	struct kho_test_args args;
+	char buf[96], *s;
 	int err;
 
 	err = kho_test_get_word(ubuf, count, buf, sizeof(buf), &s);
 	if (!err)
-		err = kho_test_parse_preserve(s, &size, &seed);
+		err = kho_test_parse_preserve(s, &args);
 	if (err)
 		return err;
 
 	mutex_lock(&kho_test_lock);
-	err = kho_test_preserve(size, seed);
+	err = kho_test_preserve(&args);
 	mutex_unlock(&kho_test_lock);
 	return err ?: count;
 }
@@ -588,7 +870,7 @@ static int kho_test_preserve_show(struct seq_file *m, void *unused)
 	const struct kho_test_set *set = &kho_test_out;
 
 	mutex_lock(&kho_test_lock);
-	if (set->list)
+	if (set->list_size)
 		seq_printf(m, "folios=%lu bytes=%llu seed=%llu\n",
 			   set->nr_folios, set->total_bytes, set->seed);
 	else
@@ -624,7 +906,7 @@ static ssize_t kho_test_unpreserve_write(struct file *file, const char __user *u
 		return -EINVAL;
 
 	mutex_lock(&kho_test_lock);
-	if (!kho_test_out.list)
+	if (!kho_test_out.list_size)
 		err = -ENOENT;
 	else if (kho_is_frozen())
 		err = -EBUSY;

@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <linux/gfp.h>
+#include <linux/ktime.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
 
@@ -276,6 +277,7 @@ static void kho_free_handover(void)
  */
 int kho_finish(void)
 {
+	u64 start = ktime_get_ns();
 	unsigned long pages = 0;
 	int err = 0;
 
@@ -295,7 +297,8 @@ int kho_finish(void)
 	kho_free_handover();
 	kho_in.fdt = NULL;
 	kho_in.hdr = NULL;
-	pr_info("finished: released %lu preserved pages nobody restored\n", pages);
+	pr_info("finished: released %lu preserved pages nobody restored, %llu ns\n",
+		pages, ktime_get_ns() - start);
 out:
 	mutex_unlock(&kho_in.lock);
 	return err;

@@ -117,4 +117,148 @@ struct kho_hdr {
 	struct kho_tracker_root order[KHO_NR_ORDERS];
 };
 
+/*
+ * /dev/kho: preserving memfds (a VM's RAM) across kexec.
+ *
+ * Every ioctl takes one struct whose first member, @size, is the size of
+ * the struct as userspace knows it. The kernel accepts smaller structs
+ * down to the first version's size and larger ones whose extra bytes are
+ * zero (E2BIG otherwise). Unknown @flags bits and non-zero reserved fields
+ * are rejected with EINVAL, so they can be given a meaning later.
+ */
+#define KHO_TYPE		0xBE
+#define KHO_NAME_MAX		64	/* bytes, with the terminating NUL */
+
+/* FDT node of the memfd handler, and the properties of each memfd@N */
+#define KHO_MEMFD_NODE		"memfd"
+#define KHO_MEMFD_COMPATIBLE	"linux,kho-memfd-v1"
+
+/*
+ * A preserved memfd's pages, one u64 entry per page in file order: the
+ * page's physical address, the order of its folio in the low bits, and
+ * KHO_MEMFD_ENTRY_TAIL for every page but a folio's first. The entries sit
+ * in a list of preserved page-sized chunks; "pages" is the first one's
+ * physical address and "next" links them (0 ends the list).
+ */
+#define KHO_MEMFD_ENTRY_ORDER	0x3fULL
+#define KHO_MEMFD_ENTRY_TAIL	(1ULL << 6)
+#define KHO_MEMFD_CHUNK_ENTRIES	510
+
+struct kho_memfd_chunk {
+	__u64 next;
+	__u64 nr;
+	__u64 entries[KHO_MEMFD_CHUNK_ENTRIES];
+};
+
+enum {
+	KHO_CMD_BASE = 0x80,
+	KHO_CMD_MEMFD_PRESERVE = KHO_CMD_BASE,
+	KHO_CMD_MEMFD_UNPRESERVE,
+	KHO_CMD_MEMFD_LIST,
+	KHO_CMD_MEMFD_RESTORE,
+	KHO_CMD_FINISH,
+};
+
+/**
+ * struct kho_memfd_preserve - KHO_MEMFD_PRESERVE
+ * @size: sizeof(struct kho_memfd_preserve)
+ * @flags: zero
+ * @fd: the memfd; not hugetlb (EOPNOTSUPP)
+ * @__reserved: zero
+ * @name: NUL-terminated, 1 to KHO_NAME_MAX - 1 bytes, unique (EEXIST)
+ *
+ * Keep the memfd's pages, size and seals for the next kernel. Holes are
+ * filled with zeroed pages first. While preserved the size is frozen: the
+ * kernel adds F_SEAL_GROW and F_SEAL_SHRINK (so truncate and growing
+ * writes fail with EPERM); unpreserving gives the original seals back.
+ */
+struct kho_memfd_preserve {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 __reserved;
+	char name[KHO_NAME_MAX];
+};
+
+#define KHO_MEMFD_PRESERVE	_IO(KHO_TYPE, KHO_CMD_MEMFD_PRESERVE)
+
+/**
+ * struct kho_memfd_unpreserve - KHO_MEMFD_UNPRESERVE
+ * @size: sizeof(struct kho_memfd_unpreserve)
+ * @flags: zero
+ * @name: a name given to KHO_MEMFD_PRESERVE (ENOENT otherwise)
+ *
+ * Undo KHO_MEMFD_PRESERVE before kexec; EBUSY once frozen.
+ */
+struct kho_memfd_unpreserve {
+	__u32 size;
+	__u32 flags;
+	char name[KHO_NAME_MAX];
+};
+
+#define KHO_MEMFD_UNPRESERVE	_IO(KHO_TYPE, KHO_CMD_MEMFD_UNPRESERVE)
+
+/**
+ * struct kho_memfd_list - KHO_MEMFD_LIST
+ * @size: sizeof(struct kho_memfd_list)
+ * @flags: zero
+ * @index: which memfd handed over by the previous kernel, from 0;
+ *	ENOENT past the last
+ * @out_restored: 1 if already restored
+ * @out_size: its size in bytes
+ * @out_seals: its seals (F_SEAL_*)
+ * @out_nr_pages: its pages
+ * @out_name: its name
+ */
+struct kho_memfd_list {
+	__u32 size;
+	__u32 flags;
+	__u32 index;
+	__u32 out_restored;
+	__u64 out_size;
+	__u64 out_seals;
+	__u64 out_nr_pages;
+	char out_name[KHO_NAME_MAX];
+};
+
+#define KHO_MEMFD_LIST		_IO(KHO_TYPE, KHO_CMD_MEMFD_LIST)
+
+#define KHO_MEMFD_RESTORE_CLOEXEC	(1U << 0)
+
+/**
+ * struct kho_memfd_restore - KHO_MEMFD_RESTORE
+ * @size: sizeof(struct kho_memfd_restore)
+ * @flags: KHO_MEMFD_RESTORE_CLOEXEC or zero
+ * @name: the name it was preserved under
+ * @out_fd: a new memfd with the same pages, size and seals
+ * @__reserved: zero
+ *
+ * Each memfd can be restored once: ENOENT for an unknown name or a second
+ * restore.
+ */
+struct kho_memfd_restore {
+	__u32 size;
+	__u32 flags;
+	char name[KHO_NAME_MAX];
+	__s32 out_fd;
+	__u32 __reserved;
+};
+
+#define KHO_MEMFD_RESTORE	_IO(KHO_TYPE, KHO_CMD_MEMFD_RESTORE)
+
+/**
+ * struct kho_finish - KHO_FINISH
+ * @size: sizeof(struct kho_finish)
+ * @flags: zero
+ *
+ * The update is over: memory handed over and not restored (memfds
+ * included) goes back to the page allocator.
+ */
+struct kho_finish {
+	__u32 size;
+	__u32 flags;
+};
+
+#define KHO_FINISH		_IO(KHO_TYPE, KHO_CMD_FINISH)
+
 #endif /* _UAPI_LINUX_KHO_H */

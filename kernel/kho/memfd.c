@@ -1,0 +1,718 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KHO memfds: a VM's RAM kept across kexec in the very same pages.
+ *
+ * Outgoing: KHO_MEMFD_PRESERVE freezes the memfd's size (by adding the
+ * GROW and SHRINK seals), pins every page (filling holes, and migrating
+ * pages out of scratch, which is CMA), preserves each folio and writes
+ * the list of pages into preserved chunks right away, so freeze only
+ * writes a few properties per memfd.
+ *
+ * Incoming: the memfd node is read at boot; KHO_MEMFD_RESTORE builds a new
+ * shmem file from the preserved folios themselves and hands out an fd.
+ * What is never restored is released by finish.
+ */
+#define pr_fmt(fmt) "KHO: memfd: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/hugetlb.h>
+#include <linux/io.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+#include "kho_internal.h"
+
+#define KHO_MEMFD_SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+			 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+
+/**
+ * struct kho_memfd - a memfd preserved for the next kernel
+ * @list: in kho_memfds.out
+ * @name: its name in the handover
+ * @file: the memfd, referenced while preserved
+ * @size: its frozen size
+ * @seals: its seals before preservation added GROW and SHRINK
+ * @nr_pages: pages in @size
+ * @folios: the pinned folios, in file order
+ * @nr_folios: entries in @folios
+ * @chunks: pages holding the entry list (struct kho_memfd_chunk), by lru
+ * @nr_chunks: pages in @chunks
+ */
+struct kho_memfd {
+	struct list_head list;
+	char name[KHO_NAME_MAX];
+	struct file *file;
+	loff_t size;
+	unsigned int seals;
+	unsigned long nr_pages;
+	struct folio **folios;
+	unsigned long nr_folios;
+	struct list_head chunks;
+	unsigned long nr_chunks;
+};
+
+/**
+ * struct kho_memfd_in - a memfd the previous kernel handed over
+ * @name: its name
+ * @size: its size
+ * @seals: its seals
+ * @nr_pages: pages in @size
+ * @pages: physical address of its first chunk
+ * @restored: taken (or failed to restore): never again
+ */
+struct kho_memfd_in {
+	char name[KHO_NAME_MAX];
+	u64 size;
+	u64 seals;
+	u64 nr_pages;
+	u64 pages;
+	bool restored;
+};
+
+/* All of it under @lock (see the lock order in kho_internal.h). */
+static struct {
+	struct mutex lock;	/* see the lock order in kho_internal.h */
+	struct list_head out;
+	unsigned long nr_out;
+	struct kho_memfd_in *in;
+	unsigned long nr_in;
+} kho_memfds = {
+	.lock = __MUTEX_INITIALIZER(kho_memfds.lock),
+	.out = LIST_HEAD_INIT(kho_memfds.out),
+};
+
+/* A name is 1 to KHO_NAME_MAX - 1 bytes and NUL-terminated. */
+static int kho_memfd_check_name(const char *name)
+{
+	size_t len = strnlen(name, KHO_NAME_MAX);
+
+	return len && len < KHO_NAME_MAX ? 0 : -EINVAL;
+}
+
+static struct kho_memfd *kho_memfd_find(const char *name, struct file *file)
+{
+	struct kho_memfd *mfd;
+
+	list_for_each_entry(mfd, &kho_memfds.out, list)
+		if (!strcmp(mfd->name, name) || file_inode(mfd->file) == file_inode(file))
+			return mfd;
+	return NULL;
+}
+
+/* ---- outgoing ----------------------------------------------------------- */
+
+static void kho_memfd_set_seals(struct file *file, unsigned int seals)
+{
+	struct inode *inode = file_inode(file);
+
+	inode_lock(inode);
+	SHMEM_I(inode)->seals = seals;
+	inode_unlock(inode);
+}
+
+/* Freeze the size; the original seals are given back on unpreserve. */
+static void kho_memfd_freeze_size(struct kho_memfd *mfd)
+{
+	struct inode *inode = file_inode(mfd->file);
+
+	inode_lock(inode);
+	mfd->seals = SHMEM_I(inode)->seals;
+	SHMEM_I(inode)->seals |= F_SEAL_GROW | F_SEAL_SHRINK;
+	mfd->size = i_size_read(inode);
+	inode_unlock(inode);
+	mfd->nr_pages = DIV_ROUND_UP(mfd->size, PAGE_SIZE);
+}
+
+/* Pin every page: holes are filled, pages in scratch (CMA) migrate out. */
+static int kho_memfd_pin(struct kho_memfd *mfd)
+{
+	loff_t start = 0;
+
+	mfd->folios = kvmalloc_array(mfd->nr_pages, sizeof(*mfd->folios), GFP_KERNEL);
+	if (!mfd->folios)
+		return -ENOMEM;
+	while (start < mfd->size) {
+		unsigned long i, max = mfd->nr_pages - mfd->nr_folios;
+		pgoff_t offset;
+		long n;
+
+		n = memfd_pin_folios(mfd->file, start, mfd->size - 1,
+				     mfd->folios + mfd->nr_folios, max, &offset);
+		if (n <= 0)
+			return n ? n : -EFAULT;
+		for (i = 0; i < n; i++)
+			start += folio_size(mfd->folios[mfd->nr_folios + i]);
+		start -= offset << PAGE_SHIFT;
+		mfd->nr_folios += n;
+	}
+	return 0;
+}
+
+static void kho_memfd_unpin(struct kho_memfd *mfd)
+{
+	if (mfd->nr_folios)
+		unpin_folios(mfd->folios, mfd->nr_folios);
+	kvfree(mfd->folios);
+}
+
+static int kho_memfd_preserve_folios(struct kho_memfd *mfd)
+{
+	unsigned long i;
+	int err;
+
+	for (i = 0; i < mfd->nr_folios; i++) {
+		struct folio *folio = mfd->folios[i];
+
+		err = kho_preserve_block(folio_pfn(folio), folio_order(folio));
+		if (err)
+			goto unwind;
+	}
+	return 0;
+unwind:
+	while (i--)
+		kho_unpreserve_block(folio_pfn(mfd->folios[i]),
+				     folio_order(mfd->folios[i]));
+	return err;
+}
+
+static void kho_memfd_unpreserve_folios(struct kho_memfd *mfd)
+{
+	unsigned long i;
+
+	for (i = 0; i < mfd->nr_folios; i++)
+		WARN_ON_ONCE(kho_unpreserve_block(folio_pfn(mfd->folios[i]),
+						  folio_order(mfd->folios[i])));
+}
+
+static void kho_memfd_free_chunks(struct kho_memfd *mfd, bool preserved)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &mfd->chunks, lru) {
+		list_del(&page->lru);
+		if (preserved)
+			WARN_ON_ONCE(kho_unpreserve_block(page_to_pfn(page), 0));
+		__free_page(page);
+	}
+	mfd->nr_chunks = 0;
+}
+
+static struct kho_memfd_chunk *kho_memfd_new_chunk(struct kho_memfd *mfd)
+{
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct kho_memfd_chunk *chunk;
+
+	if (!page)
+		return NULL;
+	if (kho_preserve_block(page_to_pfn(page), 0)) {
+		__free_page(page);
+		return NULL;
+	}
+	if (!list_empty(&mfd->chunks)) {
+		chunk = page_address(list_last_entry(&mfd->chunks, struct page, lru));
+		chunk->next = page_to_phys(page);
+	}
+	list_add_tail(&page->lru, &mfd->chunks);
+	mfd->nr_chunks++;
+	return page_address(page);
+}
+
+/* One entry per page, in file order, into preserved chunks. */
+static int kho_memfd_write_entries(struct kho_memfd *mfd)
+{
+	struct kho_memfd_chunk *chunk = NULL;
+	unsigned long i, p;
+
+	for (i = 0; i < mfd->nr_folios; i++) {
+		struct folio *folio = mfd->folios[i];
+
+		for (p = 0; p < folio_nr_pages(folio); p++) {
+			if (!chunk || chunk->nr == KHO_MEMFD_CHUNK_ENTRIES) {
+				chunk = kho_memfd_new_chunk(mfd);
+				if (!chunk)
+					return -ENOMEM;
+			}
+			chunk->entries[chunk->nr++] =
+				PFN_PHYS(folio_pfn(folio) + p) | folio_order(folio) |
+				(p ? KHO_MEMFD_ENTRY_TAIL : 0);
+		}
+	}
+	return 0;
+}
+
+static void kho_memfd_release(struct kho_memfd *mfd, bool preserved)
+{
+	kho_memfd_free_chunks(mfd, preserved);
+	if (preserved)
+		kho_memfd_unpreserve_folios(mfd);
+	kho_memfd_unpin(mfd);
+	kho_memfd_set_seals(mfd->file, mfd->seals);
+	fput(mfd->file);
+	kfree(mfd);
+}
+
+static int kho_memfd_preserve_file(struct kho_memfd *mfd)
+{
+	int err;
+
+	kho_memfd_freeze_size(mfd);
+	err = kho_memfd_pin(mfd);
+	if (err)
+		return err;
+	err = kho_out_enter();
+	if (err)
+		return err;
+	err = kho_memfd_preserve_folios(mfd);
+	if (!err) {
+		err = kho_memfd_write_entries(mfd);
+		if (err) {
+			kho_memfd_free_chunks(mfd, true);
+			kho_memfd_unpreserve_folios(mfd);
+		}
+	}
+	kho_out_leave();
+	return err;
+}
+
+/* Only a memfd (a shmem file) can be preserved; hugetlb ones are not yet. */
+static int kho_memfd_check_file(struct file *file)
+{
+	if (is_file_hugepages(file))
+		return -EOPNOTSUPP;
+	if (!shmem_file(file))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * kho_memfd_preserve - KHO_MEMFD_PRESERVE
+ * @ucmd: the call
+ *
+ * Return: 0 or a negative errno (see struct kho_memfd_preserve).
+ */
+int kho_memfd_preserve(struct kho_ucmd *ucmd)
+{
+	struct kho_memfd_preserve *cmd = ucmd->cmd;
+	struct kho_memfd *mfd;
+	struct file *file;
+	int err;
+
+	if (cmd->flags || cmd->__reserved || kho_memfd_check_name(cmd->name))
+		return -EINVAL;
+	file = fget(cmd->fd);
+	if (!file)
+		return -EBADF;
+	err = kho_memfd_check_file(file);
+	if (err)
+		goto put;
+	mfd = kzalloc(sizeof(*mfd), GFP_KERNEL);
+	if (!mfd) {
+		err = -ENOMEM;
+		goto put;
+	}
+	strscpy(mfd->name, cmd->name);
+	mfd->file = file;
+	INIT_LIST_HEAD(&mfd->chunks);
+
+	mutex_lock(&kho_memfds.lock);
+	if (kho_memfd_find(mfd->name, file)) {
+		err = -EEXIST;
+		goto unlock;
+	}
+	err = kho_memfd_preserve_file(mfd);
+	if (err) {
+		kho_memfd_unpin(mfd);
+		kho_memfd_set_seals(file, mfd->seals);
+		goto unlock;
+	}
+	list_add_tail(&mfd->list, &kho_memfds.out);
+	kho_memfds.nr_out++;
+	mutex_unlock(&kho_memfds.lock);
+	return 0;
+unlock:
+	mutex_unlock(&kho_memfds.lock);
+	kfree(mfd);
+put:
+	fput(file);
+	return err;
+}
+
+/**
+ * kho_memfd_unpreserve - KHO_MEMFD_UNPRESERVE
+ * @ucmd: the call
+ *
+ * Return: 0, -ENOENT for an unknown name, -EBUSY once frozen.
+ */
+int kho_memfd_unpreserve(struct kho_ucmd *ucmd)
+{
+	struct kho_memfd_unpreserve *cmd = ucmd->cmd;
+	struct kho_memfd *mfd;
+	int err;
+
+	if (cmd->flags || kho_memfd_check_name(cmd->name))
+		return -EINVAL;
+	mutex_lock(&kho_memfds.lock);
+	list_for_each_entry(mfd, &kho_memfds.out, list)
+		if (!strcmp(mfd->name, cmd->name))
+			goto found;
+	err = -ENOENT;
+	goto unlock;
+found:
+	err = kho_out_enter();
+	if (err)
+		goto unlock;
+	list_del(&mfd->list);
+	kho_memfds.nr_out--;
+	kho_memfd_release(mfd, true);
+	kho_out_leave();
+unlock:
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+
+static int kho_memfd_serialize_one(struct kho_fdt *fdt, struct kho_memfd *mfd,
+				   unsigned long index)
+{
+	struct page *first = list_first_entry_or_null(&mfd->chunks, struct page, lru);
+	char node[24];
+	int err;
+
+	snprintf(node, sizeof(node), "memfd@%lu", index);
+	err = kho_fdt_begin_node(fdt, node);
+	err = err ?: kho_fdt_property_string(fdt, "name", mfd->name);
+	err = err ?: kho_fdt_property_u64(fdt, "size", mfd->size);
+	err = err ?: kho_fdt_property_u64(fdt, "seals", mfd->seals);
+	err = err ?: kho_fdt_property_u64(fdt, "nr-pages", mfd->nr_pages);
+	err = err ?: kho_fdt_property_u64(fdt, "pages", first ? page_to_phys(first) : 0);
+	err = err ?: kho_fdt_property_u64(fdt, "pages-size", mfd->nr_pages * sizeof(u64));
+	err = err ?: kho_fdt_end_node(fdt);
+	return err;
+}
+
+static int kho_memfd_serialize(struct kho_handler *handler, struct kho_fdt *fdt)
+{
+	struct kho_memfd *mfd;
+	unsigned long index = 0;
+	int err = 0;
+
+	mutex_lock(&kho_memfds.lock);
+	list_for_each_entry(mfd, &kho_memfds.out, list) {
+		err = kho_memfd_serialize_one(fdt, mfd, index++);
+		if (err)
+			break;
+	}
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+
+static struct kho_handler kho_memfd_handler = {
+	.name = KHO_MEMFD_NODE,
+	.compatible = KHO_MEMFD_COMPATIBLE,
+	.serialize = kho_memfd_serialize,
+};
+
+/* ---- incoming ----------------------------------------------------------- */
+
+static int kho_memfd_read_string(int node, const char *prop, char *buf)
+{
+	const char *str;
+	int len;
+
+	str = kho_node_prop(node, prop, &len);
+	if (!str || len < 2 || len > KHO_NAME_MAX || str[len - 1] || strlen(str) != len - 1)
+		return -EINVAL;
+	memcpy(buf, str, len);
+	return 0;
+}
+
+static int kho_memfd_parse_one(int node, struct kho_memfd_in *in)
+{
+	u64 pages_size;
+	int err;
+
+	err = kho_memfd_read_string(node, "name", in->name);
+	err = err ?: kho_node_u64(node, "size", &in->size);
+	err = err ?: kho_node_u64(node, "seals", &in->seals);
+	err = err ?: kho_node_u64(node, "nr-pages", &in->nr_pages);
+	err = err ?: kho_node_u64(node, "pages", &in->pages);
+	err = err ?: kho_node_u64(node, "pages-size", &pages_size);
+	if (err)
+		return err;
+	if (in->nr_pages != DIV_ROUND_UP(in->size, PAGE_SIZE) ||
+	    pages_size != in->nr_pages * sizeof(u64) ||
+	    (in->seals & ~KHO_MEMFD_SEALS) || in->size > MAX_LFS_FILESIZE ||
+	    (in->nr_pages && !in->pages))
+		return -EINVAL;
+	return 0;
+}
+
+static bool kho_memfd_in_dup(unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(kho_memfds.in[i].name, kho_memfds.in[n].name))
+			return true;
+	return false;
+}
+
+/* Read every memfd@N; a bad one is skipped (finish releases its memory). */
+static int __init kho_memfd_parse(void)
+{
+	unsigned long n, max = 0;
+	char name[24];
+	int node;
+
+	node = kho_find_node(KHO_MEMFD_NODE, KHO_MEMFD_COMPATIBLE);
+	if (node < 0)
+		return node == -ENODEV || node == -ENOENT ? 0 : node;
+	while (snprintf(name, sizeof(name), "memfd@%lu", max),
+	       kho_node_subnode(node, name) >= 0)
+		max++;
+	kho_memfds.in = kcalloc(max, sizeof(*kho_memfds.in), GFP_KERNEL);
+	if (max && !kho_memfds.in)
+		return -ENOMEM;
+	for (n = 0; n < max; n++) {
+		struct kho_memfd_in *in = &kho_memfds.in[kho_memfds.nr_in];
+
+		snprintf(name, sizeof(name), "memfd@%lu", n);
+		if (kho_memfd_parse_one(kho_node_subnode(node, name), in) ||
+		    kho_memfd_in_dup(kho_memfds.nr_in)) {
+			pr_err("%s: bad node, not restorable\n", name);
+			memset(in, 0, sizeof(*in));
+			continue;
+		}
+		kho_memfds.nr_in++;
+	}
+	pr_info("%lu memfd(s) handed over\n", kho_memfds.nr_in);
+	return 0;
+}
+
+/* Put the folio of one entry at @index; tails ride along with their head. */
+static int kho_memfd_restore_entry(struct file *file, u64 entry, pgoff_t index)
+{
+	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
+	struct folio *folio;
+	int err;
+
+	if (entry & KHO_MEMFD_ENTRY_TAIL)
+		return 0;
+	if (!IS_ALIGNED(index, 1UL << order))
+		return -EINVAL;
+	folio = kho_restore_folio(entry & PAGE_MASK);
+	if (!folio)
+		return -EINVAL;
+	if (folio_order(folio) != order) {
+		folio_put(folio);
+		return -EINVAL;
+	}
+	err = shmem_insert_folio(file, folio, index);
+	folio_put(folio);
+	return err;
+}
+
+static int kho_memfd_restore_chunk(struct file *file, phys_addr_t phys,
+				   pgoff_t *index, u64 nr_pages, phys_addr_t *next)
+{
+	struct kho_memfd_chunk *chunk;
+	struct page *page;
+	unsigned long i;
+	int err = 0;
+
+	page = kho_restore_pages(phys, 1);
+	if (!page)
+		return -EINVAL;
+	chunk = page_address(page);
+	if (chunk->nr > KHO_MEMFD_CHUNK_ENTRIES || *index + chunk->nr > nr_pages ||
+	    (chunk->nr < KHO_MEMFD_CHUNK_ENTRIES && chunk->next))
+		err = -EINVAL;
+	for (i = 0; !err && i < chunk->nr; i++)
+		err = kho_memfd_restore_entry(file, chunk->entries[i], (*index)++);
+	*next = chunk->next;
+	__free_page(page);
+	return err;
+}
+
+static int kho_memfd_fill(struct file *file, const struct kho_memfd_in *in)
+{
+	phys_addr_t phys = in->pages;
+	pgoff_t index = 0;
+	int err = 0;
+
+	while (!err && index < in->nr_pages) {
+		if (!phys)
+			return -EINVAL;
+		err = kho_memfd_restore_chunk(file, phys, &index, in->nr_pages, &phys);
+	}
+	return err ?: (phys ? -EINVAL : 0);
+}
+
+static struct file *kho_memfd_create(const struct kho_memfd_in *in)
+{
+	char name[KHO_NAME_MAX + 8];
+	struct file *file;
+	int err;
+
+	snprintf(name, sizeof(name), "memfd:%s", in->name);
+	file = shmem_file_setup(name, in->size, VM_NORESERVE);
+	if (IS_ERR(file))
+		return file;
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	err = kho_memfd_fill(file, in);
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	kho_memfd_set_seals(file, in->seals);
+	return file;
+}
+
+static struct kho_memfd_in *kho_memfd_in_find(const char *name)
+{
+	unsigned long i;
+
+	for (i = 0; i < kho_memfds.nr_in; i++)
+		if (!kho_memfds.in[i].restored && !strcmp(kho_memfds.in[i].name, name))
+			return &kho_memfds.in[i];
+	return NULL;
+}
+
+/**
+ * kho_memfd_restore - KHO_MEMFD_RESTORE
+ * @ucmd: the call
+ *
+ * Return: 0, -ENOENT for an unknown or already restored name, -EINVAL if
+ * the handed-over page list is corrupt (the memfd is then lost).
+ */
+int kho_memfd_restore(struct kho_ucmd *ucmd)
+{
+	struct kho_memfd_restore *cmd = ucmd->cmd;
+	struct kho_memfd_in *in;
+	struct file *file;
+	int fd, err;
+
+	if ((cmd->flags & ~KHO_MEMFD_RESTORE_CLOEXEC) || cmd->__reserved ||
+	    kho_memfd_check_name(cmd->name))
+		return -EINVAL;
+	mutex_lock(&kho_memfds.lock);
+	in = kho_memfd_in_find(cmd->name);
+	if (!in || kho_in_state() != KHO_IN_VALID) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	fd = get_unused_fd_flags(O_RDWR | (cmd->flags & KHO_MEMFD_RESTORE_CLOEXEC ?
+					   O_CLOEXEC : 0));
+	if (fd < 0) {
+		err = fd;
+		goto unlock;
+	}
+	in->restored = true;
+	file = kho_memfd_create(in);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		pr_err("%s: cannot restore: %d\n", in->name, err);
+		put_unused_fd(fd);
+		goto unlock;
+	}
+	cmd->out_fd = fd;
+	err = kho_ucmd_respond(ucmd, sizeof(*cmd));
+	if (err) {
+		put_unused_fd(fd);
+		fput(file);
+		goto unlock;
+	}
+	fd_install(fd, file);
+unlock:
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+
+/**
+ * kho_memfd_list - KHO_MEMFD_LIST
+ * @ucmd: the call
+ *
+ * Return: 0, or -ENOENT past the last handed-over memfd.
+ */
+int kho_memfd_list(struct kho_ucmd *ucmd)
+{
+	struct kho_memfd_list *cmd = ucmd->cmd;
+	const struct kho_memfd_in *in;
+	int err = 0;
+
+	if (cmd->flags)
+		return -EINVAL;
+	mutex_lock(&kho_memfds.lock);
+	if (cmd->index >= kho_memfds.nr_in) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	in = &kho_memfds.in[cmd->index];
+	cmd->out_restored = in->restored;
+	cmd->out_size = in->size;
+	cmd->out_seals = in->seals;
+	cmd->out_nr_pages = in->nr_pages;
+	memcpy(cmd->out_name, in->name, sizeof(cmd->out_name));
+	err = kho_ucmd_respond(ucmd, sizeof(*cmd));
+unlock:
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+
+/**
+ * kho_memfd_finish - KHO_FINISH: nothing more will be restored
+ *
+ * Return: as kho_finish().
+ */
+int kho_memfd_finish(void)
+{
+	int err;
+
+	mutex_lock(&kho_memfds.lock);
+	err = kho_finish();
+	if (!err) {
+		kfree(kho_memfds.in);
+		kho_memfds.in = NULL;
+		kho_memfds.nr_in = 0;
+	}
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+
+/**
+ * kho_memfd_stats - the memfd part of debugfs kho/stats
+ * @m: the seq_file
+ */
+void kho_memfd_stats(struct seq_file *m)
+{
+	unsigned long pages = 0, chunks = 0;
+	struct kho_memfd *mfd;
+
+	mutex_lock(&kho_memfds.lock);
+	list_for_each_entry(mfd, &kho_memfds.out, list) {
+		seq_printf(m, "memfd %s: %lld bytes, %lu pages\n", mfd->name,
+			   mfd->size, mfd->nr_pages);
+		pages += mfd->nr_pages;
+		chunks += mfd->nr_chunks;
+	}
+	seq_printf(m, "memfds: %lu, pages: %lu\n", kho_memfds.nr_out, pages);
+	seq_printf(m, "memfd list bytes: %lu\n", chunks << PAGE_SHIFT);
+	mutex_unlock(&kho_memfds.lock);
+}
+
+static int __init kho_memfd_init(void)
+{
+	int err;
+
+	err = kho_memfd_parse();
+	if (err)
+		pr_err("cannot read the handed-over memfds: %d\n", err);
+	return kho_register_handler(&kho_memfd_handler);
+}
+late_initcall(kho_memfd_init);
