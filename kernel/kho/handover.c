@@ -234,10 +234,19 @@ static int __init kho_validate(phys_addr_t hdr_phys, const char **why)
 	return kho_tracker_validate(&kho_in.tracker, &check, why);
 }
 
+/*
+ * Reserved without struct page work: the memmap is initialised with the
+ * zone anyway, and restore does the rest per page, lazily. Except with
+ * deferred struct page init, where the struct pages of reserved memory
+ * past the early part are initialised only by memblock_free_all()'s walk
+ * of reserved regions: keep that walk for them (the pages come out
+ * PageReserved, which restore clears).
+ */
 static void __init kho_reserve(phys_addr_t phys, phys_addr_t size)
 {
 	memblock_reserve(phys, size);
-	memblock_reserved_mark_noinit(phys, size);
+	if (!IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
+		memblock_reserved_mark_noinit(phys, size);
 }
 
 /* What kho_restore_early() reserved. */

@@ -111,9 +111,17 @@ int kho_node_u64(int node, const char *prop, u64 *val)
 }
 EXPORT_SYMBOL_GPL(kho_node_u64);
 
-/* Pages that come back count as managed memory from now on. */
+/*
+ * Pages that come back count as managed memory from now on. They are
+ * PageReserved only with deferred struct page init (see kho_reserve()).
+ */
 static void kho_adopt_pages(struct page *page, unsigned long nr_pages)
 {
+	unsigned long i;
+
+	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
+		for (i = 0; i < nr_pages; i++)
+			ClearPageReserved(page + i);
 	adjust_managed_page_count(page, nr_pages);
 }
 
@@ -123,12 +131,9 @@ static void kho_free_block(unsigned long pfn, unsigned int order)
 	struct page *page = pfn_to_page(pfn);
 	unsigned long i;
 
-	for (i = 0; i < (1UL << order); i++) {
-		ClearPageReserved(page + i);
-		set_page_count(page + i, 0);
-	}
-	set_page_count(page, 1);
 	kho_adopt_pages(page, 1UL << order);
+	for (i = 1; i < (1UL << order); i++)
+		set_page_count(page + i, 0);
 	__free_pages(page, order);
 }
 
