@@ -29,18 +29,24 @@ guest: kernel
 	@$(MAKE) -s -C $(TOP)/tests/guest O=$(BUILD)/guest \
 		UAPI=$(BUILD)/obj/usr/include
 
-initramfs: guest
+initramfs: guest tools
 	@$(TOP)/scripts/mkinitramfs.sh
 
+# kho-dump for the host, and its static twin for the test VM: every
+# executable in $(BUILD)/guest lands in the initramfs's /tests/bin.
 tools: deps
-	@if [ -d $(TOP)/tools/kho-dump ]; then \
-		$(MAKE) -s -C $(TOP)/tools/kho-dump O=$(BUILD)/tools/kho-dump; fi
+	@$(MAKE) -s -C $(TOP)/tools/kho-dump O=$(BUILD)/tools/kho-dump all static
+	@mkdir -p $(BUILD)/guest
+	@install -m 0755 $(BUILD)/tools/kho-dump/kho-dump-static $(BUILD)/guest/kho-dump
 
 check: deps
 	@$(TOP)/scripts/check.sh
 
 demo: initramfs
 	@$(TOP)/scripts/demo.sh
+
+bench: initramfs
+	@$(TOP)/scripts/bench.sh
 
 series: deps
 	@$(TOP)/scripts/mkseries.sh

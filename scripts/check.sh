@@ -41,10 +41,13 @@ summary() {
 echo "# KHO for Linux 6.12: make check"
 if step kernel-build "$top/scripts/build-kernel.sh"; then
 	echo "# base: $(cat "$BUILD/state/base-version")"
-	step userspace-build make -C "$top" -s guest tools &&
-		step initramfs "$top/scripts/mkinitramfs.sh" &&
-		tap "$top/tests/kunit.sh" &&
+	if step userspace-build make -C "$top" -s guest tools &&
+	   step initramfs "$top/scripts/mkinitramfs.sh"; then
+		# Each suite runs whatever the others found.
+		tap "$top/tests/kho-dump/run.sh"
+		tap "$top/tests/kunit.sh"
 		tap "$top/tests/run-all.sh"
+	fi
 	tap "$top/scripts/lint.sh"
 fi
 summary

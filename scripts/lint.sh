@@ -61,7 +61,7 @@ for p in $patches; do
 	cp "$p" "$tmp/"
 	(cd "$tmp" && perl "$cp_pl" --strict --no-tree --terse --show-types -q \
 		--ignore CAMELCASE "$(basename "$p")" 2>/dev/null) |
-		sed "s|^|patches/|" >> "$logs/checkpatch.log"
+		sed 's|^\([0-9][0-9][0-9][0-9]-\)|patches/\1|' >> "$logs/checkpatch.log"
 	n=$((n + 1))
 done
 rm -rf "$tmp"

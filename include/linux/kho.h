@@ -86,6 +86,8 @@ int kho_fdt_property_string(struct kho_fdt *fdt, const char *name,
 enum kho_in_state kho_in_state(void);
 int kho_find_node(const char *name, const char *compatible);
 int kho_node_subnode(int node, const char *name);
+int kho_node_next_child(int node, int child);
+const char *kho_node_name(int node);
 const void *kho_node_prop(int node, const char *prop, int *len);
 int kho_node_u64(int node, const char *prop, u64 *val);
 

@@ -51,6 +51,28 @@ static int kho_check_block(unsigned long pfn, unsigned int order)
 	return 0;
 }
 
+/* Orders preserved since boot (never cleared): the overlap check's scope. */
+static unsigned long kho_out_orders;
+
+/*
+ * Does a preserved folio of another order overlap [pfn, pfn + 2^order)?
+ * At each higher order in use only the one folio containing the range can,
+ * a bit test; lower orders in use need kho_tracker_overlaps()'s range
+ * search. The same order is left to kho_tracker_set(): -EEXIST.
+ */
+static bool kho_out_overlaps(unsigned long pfn, unsigned int order)
+{
+	unsigned long orders = READ_ONCE(kho_out_orders);
+	unsigned int o = order + 1;
+
+	if (orders & (BIT(order) - 1))
+		return kho_tracker_overlaps(&kho_out.tracker, pfn, order);
+	for_each_set_bit_from(o, &orders, KHO_MAX_ORDER + 1)
+		if (kho_tracker_test(&kho_out.tracker, ALIGN_DOWN(pfn, 1UL << o), o))
+			return true;
+	return false;
+}
+
 /* The caller is inside kho_out_enter(). */
 int kho_preserve_block(unsigned long pfn, unsigned int order)
 {
@@ -59,7 +81,10 @@ int kho_preserve_block(unsigned long pfn, unsigned int order)
 	err = kho_check_block(pfn, order);
 	if (err)
 		return err;
-	if (kho_tracker_overlaps(&kho_out.tracker, pfn, order))
+	/* Before the check, so a preserver of another order sees it. */
+	if (!test_bit(order, &kho_out_orders))
+		set_bit(order, &kho_out_orders);
+	if (kho_out_overlaps(pfn, order))
 		return -EEXIST;
 	return kho_tracker_set(&kho_out.tracker, pfn, order);
 }

@@ -25,8 +25,8 @@
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
-#include <linux/sched/clock.h>
 #include <linux/sizes.h>
+#include <linux/timex.h>
 
 #include <asm/setup.h>
 
@@ -71,9 +71,10 @@ int kho_check_setup_data(const struct kho_setup_data *sd, const char **why)
 		*why = NULL;
 	for (i = 0; !*why && i < sd->nr_scratch; i++) {
 		const struct kho_scratch_range *r = &sd->scratch[i];
+		u64 align = PAGE_SIZE << pageblock_order;
 
-		if (!r->size || !PAGE_ALIGNED(r->base) || !PAGE_ALIGNED(r->size) ||
-		    r->base + r->size < r->base)
+		if (!r->size || !IS_ALIGNED(r->base, align) ||
+		    !IS_ALIGNED(r->size, align) || r->base + r->size < r->base)
 			*why = "bad scratch range";
 	}
 	return *why ? -EINVAL : 0;
@@ -181,6 +182,49 @@ int kho_check_hdr(const struct kho_hdr *hdr, const char **why)
 }
 
 /**
+ * kho_fdt_compatible_is - does @node's compatible hold exactly @compatible?
+ * @fdt: the blob
+ * @node: a node offset
+ * @compatible: the one string expected; a list is not accepted
+ *
+ * Return: true on an exact match.
+ */
+bool kho_fdt_compatible_is(const void *fdt, int node, const char *compatible)
+{
+	const char *prop;
+	int len;
+
+	prop = fdt_getprop(fdt, node, "compatible", &len);
+	return prop && len == strlen(compatible) + 1 && !memcmp(prop, compatible, len);
+}
+
+/* The root's copies of the header and setup_data must agree with them. */
+static int __init kho_check_root(const void *fdt, const struct kho_hdr *hdr,
+				 phys_addr_t hdr_phys, const char **why)
+{
+	const struct kho_setup_data *sd = &kho_in.sd;
+	const __be64 *tracker, *generation, *scratch;
+	int len, slen, i;
+
+	tracker = fdt_getprop(fdt, 0, KHO_FDT_PROP_TRACKER, &len);
+	generation = fdt_getprop(fdt, 0, KHO_FDT_PROP_GENERATION, &i);
+	scratch = fdt_getprop(fdt, 0, KHO_FDT_PROP_SCRATCH, &slen);
+	*why = "FDT and header disagree";
+	if (!tracker || len != sizeof(*tracker) || be64_to_cpup(tracker) != hdr_phys ||
+	    !generation || i != sizeof(*generation) ||
+	    be64_to_cpup(generation) != hdr->generation)
+		return -EINVAL;
+	*why = "FDT and setup_data disagree on scratch";
+	if (!scratch || slen != sd->nr_scratch * 2 * sizeof(*scratch))
+		return -EINVAL;
+	for (i = 0; i < sd->nr_scratch; i++)
+		if (be64_to_cpu(scratch[2 * i]) != sd->scratch[i].base ||
+		    be64_to_cpu(scratch[2 * i + 1]) != sd->scratch[i].size)
+			return -EINVAL;
+	return 0;
+}
+
+/**
  * kho_check_fdt - is this the root FDT the header describes?
  * @fdt: the blob
  * @size: the buffer holding it
@@ -196,7 +240,7 @@ int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why)
 		*why = "bad FDT header";
 	else if (kho_crc32(fdt, fdt_totalsize(fdt)) != crc)
 		*why = "FDT checksum mismatch";
-	else if (fdt_node_check_compatible(fdt, 0, KHO_FDT_COMPATIBLE))
+	else if (!kho_fdt_compatible_is(fdt, 0, KHO_FDT_COMPATIBLE))
 		*why = "incompatible handover (root compatible)";
 	return *why ? -EINVAL : 0;
 }
@@ -209,8 +253,6 @@ static int __init kho_validate(phys_addr_t hdr_phys, const char **why)
 	};
 	const struct kho_hdr *hdr;
 	const void *fdt;
-	const __be64 *tracker;
-	int len;
 
 	*why = "header outside RAM";
 	if (!PAGE_ALIGNED(hdr_phys) || !kho_usable(hdr_phys, PAGE_SIZE, NULL))
@@ -225,9 +267,7 @@ static int __init kho_validate(phys_addr_t hdr_phys, const char **why)
 	fdt = phys_to_virt(hdr->fdt_phys);
 	if (kho_check_fdt(fdt, hdr->fdt_size, hdr->fdt_crc, why))
 		return -EINVAL;
-	tracker = fdt_getprop(fdt, 0, KHO_FDT_PROP_TRACKER, &len);
-	*why = "FDT and header disagree";
-	if (!tracker || len != sizeof(*tracker) || be64_to_cpup(tracker) != hdr_phys)
+	if (kho_check_root(fdt, hdr, hdr_phys, why))
 		return -EINVAL;
 
 	kho_tracker_init(&kho_in.tracker, (struct kho_tracker_root *)hdr->order);
@@ -285,13 +325,16 @@ void __init kho_restore_early(void)
 {
 	struct kho_reserved reserved = {};
 	unsigned long nodes = 0;
+	cycles_t start;
 	const char *why;
-	u64 start;
 
 	if (!kho_sd_valid())
 		return;
-	/* On x86, tsc_early_init() has run: sched_clock() counts already. */
-	start = sched_clock();
+	/*
+	 * Timed in cycles: sched_clock() only counts this early if the
+	 * early TSC calibration worked, which under emulation it may not.
+	 */
+	start = get_cycles();
 	if (kho_validate(kho_in.sd.hdr_phys, &why)) {
 		kho_reject(why);
 		memblock_set_kho_scratch_only(false);
@@ -309,6 +352,6 @@ void __init kho_restore_early(void)
 	kho_in.state = KHO_IN_VALID;
 	pr_info("handover %llu accepted: %lu preserved pages protected, %lu tracker pages\n",
 		kho_in.hdr->generation, reserved.pages, nodes);
-	pr_info("early restore: %lu runs, %lu pages, %llu ns\n",
-		reserved.runs, reserved.pages, sched_clock() - start);
+	pr_info("early restore: %lu runs, %lu pages, %llu cycles\n",
+		reserved.runs, reserved.pages, (u64)(get_cycles() - start));
 }

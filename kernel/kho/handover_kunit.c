@@ -88,6 +88,11 @@ static void kho_sd_bad_scratch(struct kunit *test)
 	kho_expect_sd_bad(test, sd, "bad scratch range");
 
 	sd = kho_good_sd(test);
+	sd->scratch[0].size = PAGE_SIZE;	/* page but not pageblock aligned */
+	kho_seal_sd(sd);
+	kho_expect_sd_bad(test, sd, "bad scratch range");
+
+	sd = kho_good_sd(test);
 	sd->scratch[0].size = 0;
 	kho_seal_sd(sd);
 	kho_expect_sd_bad(test, sd, "bad scratch range");
@@ -262,6 +267,27 @@ static void kho_fdt_corrupt(struct kunit *test)
 	kho_fdt_free(&fdt);
 }
 
+/* A compatible list that merely contains ours is not ours. */
+static void kho_fdt_compatible_list(struct kunit *test)
+{
+	static const char list[] = "linux,kho-v2\0" KHO_FDT_COMPATIBLE;
+	struct kho_fdt fdt;
+	const char *why;
+
+	KUNIT_ASSERT_EQ(test, kho_fdt_init(&fdt), 0);
+	KUNIT_ASSERT_EQ(test, fdt_finish_reservemap(fdt.blob), 0);
+	KUNIT_ASSERT_EQ(test, kho_fdt_begin_node(&fdt, ""), 0);
+	KUNIT_ASSERT_EQ(test, kho_fdt_property(&fdt, "compatible", list, sizeof(list)), 0);
+	KUNIT_ASSERT_EQ(test, kho_fdt_end_node(&fdt), 0);
+	KUNIT_ASSERT_EQ(test, fdt_finish(fdt.blob), 0);
+	KUNIT_EXPECT_FALSE(test, kho_fdt_compatible_is(fdt.blob, 0, KHO_FDT_COMPATIBLE));
+	KUNIT_EXPECT_EQ(test, kho_check_fdt(fdt.blob, PAGE_SIZE,
+					    kho_crc32(fdt.blob, fdt_totalsize(fdt.blob)),
+					    &why), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, why, "incompatible handover (root compatible)");
+	kho_fdt_free(&fdt);
+}
+
 static struct kunit_case kho_handover_cases[] = {
 	KUNIT_CASE(kho_sd_good),
 	KUNIT_CASE(kho_sd_corrupt),
@@ -271,6 +297,7 @@ static struct kunit_case kho_handover_cases[] = {
 	KUNIT_CASE(kho_hdr_bad_fdt),
 	KUNIT_CASE(kho_fdt_round_trip),
 	KUNIT_CASE(kho_fdt_corrupt),
+	KUNIT_CASE(kho_fdt_compatible_list),
 	{}
 };
 

@@ -200,7 +200,9 @@ u32 kho_crc32(const void *buf, size_t len);
 int kho_check_setup_data(const struct kho_setup_data *sd, const char **why);
 int kho_check_hdr(const struct kho_hdr *hdr, const char **why);
 int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why);
+bool kho_fdt_compatible_is(const void *fdt, int node, const char *compatible);
 void kho_free_range(unsigned long pfn, unsigned long nr_pages);
+bool kho_in_preserved(phys_addr_t phys, unsigned int order);
 
 #ifdef CONFIG_KHO_TEST
 int kho_test_corrupt(const char *how);

@@ -37,7 +37,8 @@
  * @name: its name in the handover
  * @file: the memfd, referenced while preserved
  * @size: its frozen size
- * @seals: its seals before preservation added GROW and SHRINK
+ * @added_seals: GROW and SHRINK where preservation added them: taken away
+ *	again on unpreserve, never handed over
  * @nr_pages: pages in @size
  * @folios: the pinned folios, in file order
  * @nr_folios: entries in @folios
@@ -49,7 +50,7 @@ struct kho_memfd {
 	char name[KHO_NAME_MAX];
 	struct file *file;
 	loff_t size;
-	unsigned int seals;
+	unsigned int added_seals;
 	unsigned long nr_pages;
 	struct folio **folios;
 	unsigned long nr_folios;
@@ -116,14 +117,30 @@ static void kho_memfd_set_seals(struct file *file, unsigned int seals)
 	inode_unlock(inode);
 }
 
-/* Freeze the size; the original seals are given back on unpreserve. */
-static void kho_memfd_freeze_size(struct kho_memfd *mfd)
+/* The memfd's own seals: any added since, none that preservation added. */
+static unsigned int kho_memfd_seals(struct kho_memfd *mfd)
+{
+	return READ_ONCE(SHMEM_I(file_inode(mfd->file))->seals) & ~mfd->added_seals;
+}
+
+static void kho_memfd_thaw_size(struct kho_memfd *mfd)
 {
 	struct inode *inode = file_inode(mfd->file);
 
 	inode_lock(inode);
-	mfd->seals = SHMEM_I(inode)->seals;
-	SHMEM_I(inode)->seals |= F_SEAL_GROW | F_SEAL_SHRINK;
+	SHMEM_I(inode)->seals &= ~mfd->added_seals;
+	inode_unlock(inode);
+}
+
+/* Freeze the size with the GROW and SHRINK seals it does not have yet. */
+static void kho_memfd_freeze_size(struct kho_memfd *mfd)
+{
+	struct inode *inode = file_inode(mfd->file);
+	unsigned int *seals = &SHMEM_I(inode)->seals;
+
+	inode_lock(inode);
+	mfd->added_seals = (F_SEAL_GROW | F_SEAL_SHRINK) & ~*seals;
+	*seals |= mfd->added_seals;
 	mfd->size = i_size_read(inode);
 	inode_unlock(inode);
 	mfd->nr_pages = DIV_ROUND_UP(mfd->size, PAGE_SIZE);
@@ -252,7 +269,7 @@ static void kho_memfd_release(struct kho_memfd *mfd, bool preserved)
 	if (preserved)
 		kho_memfd_unpreserve_folios(mfd);
 	kho_memfd_unpin(mfd);
-	kho_memfd_set_seals(mfd->file, mfd->seals);
+	kho_memfd_thaw_size(mfd);
 	fput(mfd->file);
 	kfree(mfd);
 }
@@ -280,12 +297,17 @@ static int kho_memfd_preserve_file(struct kho_memfd *mfd)
 	return err;
 }
 
-/* Only a memfd (a shmem file) can be preserved; hugetlb ones are not yet. */
+/*
+ * Only a memfd can be preserved: an unlinked shmem file named "memfd:..."
+ * (a file on a mounted tmpfs has a path and is not one). Hugetlb memfds
+ * are not supported yet.
+ */
 static int kho_memfd_check_file(struct file *file)
 {
 	if (is_file_hugepages(file))
 		return -EOPNOTSUPP;
-	if (!shmem_file(file))
+	if (!shmem_file(file) || file_inode(file)->i_nlink ||
+	    strncmp(file->f_path.dentry->d_name.name, "memfd:", 6))
 		return -EINVAL;
 	return 0;
 }
@@ -328,7 +350,7 @@ int kho_memfd_preserve(struct kho_ucmd *ucmd)
 	err = kho_memfd_preserve_file(mfd);
 	if (err) {
 		kho_memfd_unpin(mfd);
-		kho_memfd_set_seals(file, mfd->seals);
+		kho_memfd_thaw_size(mfd);
 		goto unlock;
 	}
 	list_add_tail(&mfd->list, &kho_memfds.out);
@@ -385,9 +407,9 @@ static int kho_memfd_serialize_one(struct kho_fdt *fdt, struct kho_memfd *mfd,
 
 	snprintf(node, sizeof(node), "memfd@%lu", index);
 	err = kho_fdt_begin_node(fdt, node);
-	err = err ?: kho_fdt_property_string(fdt, "name", mfd->name);
+	err = err ?: kho_fdt_property_string(fdt, "memfd-name", mfd->name);
 	err = err ?: kho_fdt_property_u64(fdt, "size", mfd->size);
-	err = err ?: kho_fdt_property_u64(fdt, "seals", mfd->seals);
+	err = err ?: kho_fdt_property_u64(fdt, "seals", kho_memfd_seals(mfd));
 	err = err ?: kho_fdt_property_u64(fdt, "nr-pages", mfd->nr_pages);
 	err = err ?: kho_fdt_property_u64(fdt, "pages", first ? page_to_phys(first) : 0);
 	err = err ?: kho_fdt_property_u64(fdt, "pages-size", mfd->nr_pages * sizeof(u64));
@@ -436,7 +458,7 @@ static int kho_memfd_parse_one(int node, struct kho_memfd_in *in)
 	u64 pages_size;
 	int err;
 
-	err = kho_memfd_read_string(node, "name", in->name);
+	err = kho_memfd_read_string(node, "memfd-name", in->name);
 	err = err ?: kho_node_u64(node, "size", &in->size);
 	err = err ?: kho_node_u64(node, "seals", &in->seals);
 	err = err ?: kho_node_u64(node, "nr-pages", &in->nr_pages);
@@ -462,29 +484,35 @@ static bool kho_memfd_in_dup(unsigned long n)
 	return false;
 }
 
-/* Read every memfd@N; a bad one is skipped (finish releases its memory). */
+static int __init kho_memfd_count(int node)
+{
+	int child = -1, n = 0;
+
+	while ((child = kho_node_next_child(node, child)) >= 0)
+		n++;
+	return n;
+}
+
+/* Read every child; a bad one is skipped, and finish releases its memory. */
 static int __init kho_memfd_parse(void)
 {
-	unsigned long n, max = 0;
-	char name[24];
-	int node;
+	int node, child = -1, max;
 
 	node = kho_find_node(KHO_MEMFD_NODE, KHO_MEMFD_COMPATIBLE);
 	if (node < 0)
 		return node == -ENODEV || node == -ENOENT ? 0 : node;
-	while (snprintf(name, sizeof(name), "memfd@%lu", max),
-	       kho_node_subnode(node, name) >= 0)
-		max++;
+	max = kho_memfd_count(node);
 	kho_memfds.in = kcalloc(max, sizeof(*kho_memfds.in), GFP_KERNEL);
 	if (max && !kho_memfds.in)
 		return -ENOMEM;
-	for (n = 0; n < max; n++) {
+	while ((child = kho_node_next_child(node, child)) >= 0) {
 		struct kho_memfd_in *in = &kho_memfds.in[kho_memfds.nr_in];
 
-		snprintf(name, sizeof(name), "memfd@%lu", n);
-		if (kho_memfd_parse_one(kho_node_subnode(node, name), in) ||
+		if (strncmp(kho_node_name(child), "memfd@", 6) ||
+		    kho_memfd_parse_one(child, in) ||
 		    kho_memfd_in_dup(kho_memfds.nr_in)) {
-			pr_err("%s: bad node, not restorable\n", name);
+			pr_err("%s: bad node, its memory is released at finish\n",
+			       kho_node_name(child));
 			memset(in, 0, sizeof(*in));
 			continue;
 		}
@@ -492,6 +520,50 @@ static int __init kho_memfd_parse(void)
 	}
 	pr_info("%lu memfd(s) handed over\n", kho_memfds.nr_in);
 	return 0;
+}
+
+/*
+ * A chunk of the page list, read in place (it is preserved memory, mapped
+ * like all RAM) so a restore can check everything before taking anything.
+ */
+static const struct kho_memfd_chunk *kho_memfd_chunk_at(phys_addr_t phys)
+{
+	return phys && kho_in_preserved(phys, 0) ? phys_to_virt(phys) : NULL;
+}
+
+static bool kho_memfd_entry_ok(u64 entry, pgoff_t index)
+{
+	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
+
+	if (entry & KHO_MEMFD_ENTRY_TAIL)
+		return true;
+	return IS_ALIGNED(index, 1UL << order) &&
+	       kho_in_preserved(entry & PAGE_MASK, order);
+}
+
+/*
+ * Every chunk but the last is full, so the walk ends after at most
+ * nr_pages / KHO_MEMFD_CHUNK_ENTRIES + 1 chunks whatever the links say.
+ */
+static int kho_memfd_check_list(const struct kho_memfd_in *in)
+{
+	const struct kho_memfd_chunk *chunk;
+	phys_addr_t phys = in->pages;
+	pgoff_t index = 0;
+	unsigned long i;
+
+	while (index < in->nr_pages) {
+		chunk = kho_memfd_chunk_at(phys);
+		if (!chunk || chunk->nr > KHO_MEMFD_CHUNK_ENTRIES ||
+		    index + chunk->nr > in->nr_pages || !chunk->nr ||
+		    (chunk->nr < KHO_MEMFD_CHUNK_ENTRIES && chunk->next))
+			return -EINVAL;
+		for (i = 0; i < chunk->nr; i++, index++)
+			if (!kho_memfd_entry_ok(chunk->entries[i], index))
+				return -EINVAL;
+		phys = chunk->next;
+	}
+	return phys ? -EINVAL : 0;
 }
 
 /* Put the folio of one entry at @index; tails ride along with their head. */
@@ -503,61 +575,48 @@ static int kho_memfd_restore_entry(struct file *file, u64 entry, pgoff_t index)
 
 	if (entry & KHO_MEMFD_ENTRY_TAIL)
 		return 0;
-	if (!IS_ALIGNED(index, 1UL << order))
-		return -EINVAL;
 	folio = kho_restore_folio(entry & PAGE_MASK);
-	if (!folio)
-		return -EINVAL;
-	if (folio_order(folio) != order) {
-		folio_put(folio);
-		return -EINVAL;
+	if (WARN_ON_ONCE(!folio || folio_order(folio) != order)) {
+		if (folio)
+			folio_put(folio);
+		return -EIO;
 	}
 	err = shmem_insert_folio(file, folio, index);
 	folio_put(folio);
 	return err;
 }
 
-static int kho_memfd_restore_chunk(struct file *file, phys_addr_t phys,
-				   pgoff_t *index, u64 nr_pages, phys_addr_t *next)
-{
-	struct kho_memfd_chunk *chunk;
-	struct page *page;
-	unsigned long i;
-	int err = 0;
-
-	page = kho_restore_pages(phys, 1);
-	if (!page)
-		return -EINVAL;
-	chunk = page_address(page);
-	if (chunk->nr > KHO_MEMFD_CHUNK_ENTRIES || *index + chunk->nr > nr_pages ||
-	    (chunk->nr < KHO_MEMFD_CHUNK_ENTRIES && chunk->next))
-		err = -EINVAL;
-	for (i = 0; !err && i < chunk->nr; i++)
-		err = kho_memfd_restore_entry(file, chunk->entries[i], (*index)++);
-	*next = chunk->next;
-	__free_page(page);
-	return err;
-}
-
+/*
+ * Take every page of a checked list into @file. Only page cache insertion
+ * can still fail here; the memfd is then lost and its remaining pages are
+ * released by finish.
+ */
 static int kho_memfd_fill(struct file *file, const struct kho_memfd_in *in)
 {
 	phys_addr_t phys = in->pages;
 	pgoff_t index = 0;
 	int err = 0;
 
-	while (!err && index < in->nr_pages) {
-		if (!phys)
-			return -EINVAL;
-		err = kho_memfd_restore_chunk(file, phys, &index, in->nr_pages, &phys);
+	while (index < in->nr_pages) {
+		struct page *page = kho_restore_pages(phys, 1);
+		const struct kho_memfd_chunk *chunk = page_address(page);
+		unsigned long i;
+
+		for (i = 0; !err && i < chunk->nr; i++)
+			err = kho_memfd_restore_entry(file, chunk->entries[i], index + i);
+		index += chunk->nr;
+		phys = chunk->next;
+		__free_page(page);
+		if (err)
+			return err;
 	}
-	return err ?: (phys ? -EINVAL : 0);
+	return 0;
 }
 
 static struct file *kho_memfd_create(const struct kho_memfd_in *in)
 {
 	char name[KHO_NAME_MAX + 8];
 	struct file *file;
-	int err;
 
 	snprintf(name, sizeof(name), "memfd:%s", in->name);
 	file = shmem_file_setup(name, in->size, VM_NORESERVE);
@@ -565,12 +624,6 @@ static struct file *kho_memfd_create(const struct kho_memfd_in *in)
 		return file;
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	file->f_flags |= O_LARGEFILE;
-	err = kho_memfd_fill(file, in);
-	if (err) {
-		fput(file);
-		return ERR_PTR(err);
-	}
-	kho_memfd_set_seals(file, in->seals);
 	return file;
 }
 
@@ -589,7 +642,8 @@ static struct kho_memfd_in *kho_memfd_in_find(const char *name)
  * @ucmd: the call
  *
  * Return: 0, -ENOENT for an unknown or already restored name, -EINVAL if
- * the handed-over page list is corrupt (the memfd is then lost).
+ * the handed-over page list is corrupt (the memfd is then lost). A failure
+ * for want of memory before any page was taken leaves it restorable.
  */
 int kho_memfd_restore(struct kho_ucmd *ucmd)
 {
@@ -607,28 +661,44 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 		err = -ENOENT;
 		goto unlock;
 	}
+	err = kho_memfd_check_list(in);
+	if (err) {
+		pr_err("%s: corrupt page list, not restorable\n", in->name);
+		in->restored = true;
+		goto unlock;
+	}
+	/* Whatever can fail for want of memory, before any page is taken. */
 	fd = get_unused_fd_flags(O_RDWR | (cmd->flags & KHO_MEMFD_RESTORE_CLOEXEC ?
 					   O_CLOEXEC : 0));
 	if (fd < 0) {
 		err = fd;
 		goto unlock;
 	}
-	in->restored = true;
 	file = kho_memfd_create(in);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		pr_err("%s: cannot restore: %d\n", in->name, err);
-		put_unused_fd(fd);
-		goto unlock;
+		goto put_fd;
 	}
 	cmd->out_fd = fd;
 	err = kho_ucmd_respond(ucmd, sizeof(*cmd));
+	if (err)
+		goto put_file;
+
+	in->restored = true;
+	err = kho_memfd_fill(file, in);
 	if (err) {
-		put_unused_fd(fd);
-		fput(file);
-		goto unlock;
+		pr_err("%s: lost: %d while adding its pages\n", in->name, err);
+		goto put_file;
 	}
+	kho_memfd_set_seals(file, in->seals);
 	fd_install(fd, file);
+	mutex_unlock(&kho_memfds.lock);
+	return 0;
+
+put_file:
+	fput(file);
+put_fd:
+	put_unused_fd(fd);
 unlock:
 	mutex_unlock(&kho_memfds.lock);
 	return err;

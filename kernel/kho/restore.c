@@ -48,11 +48,42 @@ int kho_find_node(const char *name, const char *compatible)
 	node = fdt_subnode_offset(kho_in.fdt, 0, name);
 	if (node < 0)
 		return -ENOENT;
-	if (fdt_node_check_compatible(kho_in.fdt, node, compatible))
+	if (!kho_fdt_compatible_is(kho_in.fdt, node, compatible))
 		return -EINVAL;
 	return node;
 }
 EXPORT_SYMBOL_GPL(kho_find_node);
+
+/**
+ * kho_node_next_child - iterate over the children of an incoming node
+ * @node: the parent
+ * @child: the previous child, or -1 to start
+ *
+ * Return: the next child's offset, or a negative errno after the last.
+ */
+int kho_node_next_child(int node, int child)
+{
+	if (kho_in_state() != KHO_IN_VALID)
+		return -ENODEV;
+	child = child < 0 ? fdt_first_subnode(kho_in.fdt, node) :
+			    fdt_next_subnode(kho_in.fdt, child);
+	return child < 0 ? -ENOENT : child;
+}
+EXPORT_SYMBOL_GPL(kho_node_next_child);
+
+/**
+ * kho_node_name - the name of an incoming node
+ * @node: its offset
+ *
+ * Return: the name (valid until kho_finish()), or NULL.
+ */
+const char *kho_node_name(int node)
+{
+	if (kho_in_state() != KHO_IN_VALID)
+		return NULL;
+	return fdt_get_name(kho_in.fdt, node, NULL);
+}
+EXPORT_SYMBOL_GPL(kho_node_name);
 
 /**
  * kho_node_subnode - a child of a node found with kho_find_node()
@@ -166,6 +197,22 @@ static struct folio *kho_make_folio(struct page *page, unsigned int order)
 		prep_compound_page(page, order);
 	kho_adopt_pages(page, 1UL << order);
 	return page_folio(page);
+}
+
+/**
+ * kho_in_preserved - did the previous kernel preserve this block?
+ * @phys: its physical address
+ * @order: its order
+ *
+ * Return: true if it is preserved and not restored yet, so a caller can
+ * check a whole structure before it takes any of it.
+ */
+bool kho_in_preserved(phys_addr_t phys, unsigned int order)
+{
+	if (!PAGE_ALIGNED(phys) || order > KHO_MAX_ORDER ||
+	    kho_in_state() != KHO_IN_VALID)
+		return false;
+	return kho_tracker_test(&kho_in.tracker, PHYS_PFN(phys), order);
 }
 
 /**

@@ -100,6 +100,7 @@ struct kho_tracker_root {
  * @fdt_phys: physical address of the root FDT (physically contiguous)
  * @fdt_size: size of the buffer holding the FDT, page aligned
  * @fdt_crc: crc32_le(~0) of the FDT's totalsize bytes
+ * @nr_orders: KHO_NR_ORDERS, the entries in @order
  * @generation: number of handovers in this chain, 1 for the first
  * @order: the preserved-memory tracker, one tree per folio order
  */
@@ -129,7 +130,7 @@ struct kho_hdr {
 #define KHO_TYPE		0xBE
 #define KHO_NAME_MAX		64	/* bytes, with the terminating NUL */
 
-/* FDT node of the memfd handler, and the properties of each memfd@N */
+/* FDT node of the memfd handler; its children are memfd@0, memfd@1, ... */
 #define KHO_MEMFD_NODE		"memfd"
 #define KHO_MEMFD_COMPATIBLE	"linux,kho-memfd-v1"
 
