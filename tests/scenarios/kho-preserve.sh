@@ -17,4 +17,6 @@ check() {
 	[ "${folios:-0}" -gt 0 ] 2>/dev/null || bad "no folios verified (folios=$folios)"
 	[ "$bytes" = 67108864 ] || bad "verified $bytes bytes, expected 67108864"
 	[ "$(count '^kho_test: verify')" -eq 1 ] || bad "expected exactly one kho_test verify line"
+	has 'kho-preserve: A plain kexec_load refused: 1$' ||
+		bad "A did not refuse kexec_load with preserved state: $(console | grep -m1 'A plain kexec_load')"
 }

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # memfd-preserve: a 256 MiB memfd preserved on A comes back on B with the
-# same size, seals, bytes and physical pages.
-append="khotest.stage=memfd-preserve"
+# same size, seals, bytes and physical pages. A variant sets $size_mib (and
+# VM_MEM) before sourcing this file, e.g. memfd-preserve-1g.
+size_mib=${size_mib:-256}
+append="khotest.stage=memfd-preserve khotest.size=${size_mib}M"
 timeout=240
 boots=2
 
@@ -25,7 +27,7 @@ check() {
 	[ "$(phase2 | grep -cE '^ok [0-9]+ - ')" -eq 14 ] || bad "expected 14 passing checks in B"
 	[ "$seed_a" = "$seed_b" ] || bad "seed mismatch: A=$seed_a B=$seed_b"
 	case "$pre" in
-	"kho_memfd: preserved vm-ram size=268435456 seed=$seed_a pages=65536 pfnsum="?*) ;;
+	"kho_memfd: preserved vm-ram size=$((size_mib << 20)) seed=$seed_a pages=$((size_mib << 8)) pfnsum="?*) ;;
 	*) bad "unexpected line from A: '$pre'" ;;
 	esac
 	# Same name, size, seed, page count and hash of the pfns.
