@@ -97,15 +97,6 @@ int kho_unpreserve_block(unsigned long pfn, unsigned int order)
 	return kho_tracker_clear(&kho_out.tracker, pfn, order);
 }
 
-/* The largest naturally aligned block starting at @pfn within @nr pages. */
-static unsigned int kho_block_order(unsigned long pfn, unsigned long nr)
-{
-	unsigned int order = pfn ? __ffs(pfn) : KHO_MAX_ORDER;
-
-	order = min_t(unsigned int, order, ilog2(nr));
-	return min_t(unsigned int, order, KHO_MAX_ORDER);
-}
-
 /**
  * kho_out_enter - enter a preserve/unpreserve section
  *
@@ -136,7 +127,7 @@ void kho_out_leave(void)
 static void kho_unpreserve_span(unsigned long pfn, unsigned long end)
 {
 	while (pfn < end) {
-		unsigned int order = kho_block_order(pfn, end - pfn);
+		unsigned int order = kho_block_order(pfn, end - pfn, KHO_MAX_ORDER);
 
 		WARN_ON_ONCE(kho_unpreserve_block(pfn, order));
 		pfn += 1UL << order;
@@ -154,7 +145,7 @@ static int kho_preserve_span(unsigned long pfn, unsigned long nr)
 	if (err)
 		return err;
 	while (pfn < end) {
-		unsigned int order = kho_block_order(pfn, end - pfn);
+		unsigned int order = kho_block_order(pfn, end - pfn, KHO_MAX_ORDER);
 
 		err = kho_preserve_block(pfn, order);
 		if (err) {
@@ -174,6 +165,7 @@ static int kho_preserve_span(unsigned long pfn, unsigned long nr)
 static int kho_unpreserve_span_checked(unsigned long pfn, unsigned long nr)
 {
 	unsigned long p, end = pfn + nr;
+	unsigned int order;
 	int err;
 
 	if (!nr || end < pfn)
@@ -181,8 +173,9 @@ static int kho_unpreserve_span_checked(unsigned long pfn, unsigned long nr)
 	err = kho_out_enter();
 	if (err)
 		return err;
-	for (p = pfn; p < end; p += 1UL << kho_block_order(p, end - p)) {
-		if (!kho_tracker_test(&kho_out.tracker, p, kho_block_order(p, end - p))) {
+	for (p = pfn; p < end; p += 1UL << order) {
+		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
+		if (!kho_tracker_test(&kho_out.tracker, p, order)) {
 			err = -ENOENT;
 			goto out;
 		}

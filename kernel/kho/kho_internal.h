@@ -62,6 +62,19 @@
 /* Highest folio order the tracker accepts: a PUD-sized (1 GiB) folio. */
 #define KHO_MAX_ORDER		(PUD_SHIFT - PAGE_SHIFT)
 
+/*
+ * The order of the largest naturally aligned block that starts at @pfn,
+ * fits in @nr pages and is at most @max_order: how a range is cut into
+ * blocks, the same way when it is preserved, restored or freed.
+ */
+static inline unsigned int kho_block_order(unsigned long pfn, unsigned long nr,
+					   unsigned int max_order)
+{
+	unsigned int order = pfn ? __ffs(pfn) : max_order;
+
+	return min3(order, (unsigned int)ilog2(nr), max_order);
+}
+
 /* ---- tracker.c ---------------------------------------------------------- */
 
 /**

@@ -178,9 +178,8 @@ void kho_free_range(unsigned long pfn, unsigned long nr_pages)
 	unsigned long end = pfn + nr_pages;
 
 	while (pfn < end) {
-		unsigned int order = pfn ? __ffs(pfn) : MAX_PAGE_ORDER;
+		unsigned int order = kho_block_order(pfn, end - pfn, MAX_PAGE_ORDER);
 
-		order = min3(order, (unsigned int)ilog2(end - pfn), (unsigned int)MAX_PAGE_ORDER);
 		kho_free_block(pfn, order);
 		pfn += 1UL << order;
 	}
@@ -240,14 +239,6 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
 
-/* The largest naturally aligned block starting at @pfn within @nr pages. */
-static unsigned int kho_restore_block_order(unsigned long pfn, unsigned long nr)
-{
-	unsigned int order = pfn ? __ffs(pfn) : KHO_MAX_ORDER;
-
-	return min3(order, (unsigned int)ilog2(nr), (unsigned int)KHO_MAX_ORDER);
-}
-
 /**
  * kho_restore_pages - take back a range preserved with kho_preserve_pages()
  * @phys: physical address of the first page
@@ -267,12 +258,12 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 		return NULL;
 	mutex_lock(&kho_in.lock);
 	for (p = pfn; p < end; p += 1UL << order) {
-		order = kho_restore_block_order(p, end - p);
+		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
 		if (!kho_tracker_test(&kho_in.tracker, p, order))
 			goto out;
 	}
 	for (p = pfn; p < end; p += 1UL << order) {
-		order = kho_restore_block_order(p, end - p);
+		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
 		WARN_ON_ONCE(kho_tracker_clear(&kho_in.tracker, p, order));
 	}
 	page = pfn_to_page(pfn);

@@ -547,6 +547,20 @@ static int kho_walk_leaf(struct kho_visitor *v, const unsigned long *bits,
 	return 0;
 }
 
+/* Every tree, orders ascending. */
+static int kho_visit_all(struct kho_tracker *t, struct kho_visitor *v)
+{
+	unsigned int order;
+	int err;
+
+	for (order = 0; order <= KHO_MAX_ORDER; order++) {
+		err = kho_visit_tree(v, order, kho_tree_read(t, order));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /**
  * kho_tracker_walk() - call a function for every run of preserved folios
  * @t: the tracker
@@ -566,15 +580,8 @@ int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg)
 		.fn = fn,
 		.arg = arg,
 	};
-	unsigned int order;
-	int err;
 
-	for (order = 0; order <= KHO_MAX_ORDER; order++) {
-		err = kho_visit_tree(&walk.v, order, kho_tree_read(t, order));
-		if (err)
-			return err;
-	}
-	return 0;
+	return kho_visit_all(t, &walk.v);
 }
 
 struct kho_node_walk {
@@ -606,15 +613,8 @@ int kho_tracker_walk_nodes(struct kho_tracker *t, kho_node_fn fn, void *arg)
 		.fn = fn,
 		.arg = arg,
 	};
-	unsigned int order;
-	int err;
 
-	for (order = 0; order <= KHO_MAX_ORDER; order++) {
-		err = kho_visit_tree(&walk.v, order, kho_tree_read(t, order));
-		if (err)
-			return err;
-	}
-	return 0;
+	return kho_visit_all(t, &walk.v);
 }
 
 static void kho_destroy_node(struct kho_visitor *v, phys_addr_t node)
