@@ -47,6 +47,7 @@ if step kernel-build "$top/scripts/build-kernel.sh"; then
 		tap "$top/tests/kho-dump/run.sh"
 		tap "$top/tests/kunit.sh"
 		tap "$top/tests/run-all.sh"
+		tap "$top/scripts/bench.sh" --smoke
 	fi
 	tap "$top/scripts/lint.sh"
 fi

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kho-preserve: 64 MiB of random-order folios preserved by kho_test in A must
 # come back in B, every folio at its order and every byte as A's seed made it.
-append="khotest.stage=kho-preserve"
+# A variant sets $preserve (kho_test options, commas for spaces) first.
+append="khotest.stage=kho-preserve ${preserve:+khotest.preserve=$preserve}"
 timeout=180
 boots=2
 
