@@ -691,6 +691,10 @@ static void __init kho_test_verify_entries(struct kho_test_verdict *v,
 	ns = ktime_get_ns() - ns;
 	pr_info("restore: folios=%lu ns=%llu ns_per_folio=%llu\n",
 		nr, ns, kho_test_per(ns, nr));
+	/* Each folio comes back once: a second restore must find nothing. */
+	if (nr && *kho_test_slot(chunks, 0) &&
+	    kho_restore_folio(kho_test_entry_phys(*kho_test_slot(chunks, 0))))
+		kho_test_bad(v, "restored-twice");
 	if (!verify)
 		return;
 
