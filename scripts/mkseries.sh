@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make series: write a git-am-able patch series against the recorded base
-# into build/series/: one commit per group of new files (patches/overlay-
-# groups), then every patch of patches/series. The series is produced by
-# really applying it, with git am, in a repository holding the base
-# versions of just the files it touches.
+# into build/series/: one commit per group of new files and the patches of
+# patches/series, in the order patches/overlay-groups gives. The series is
+# produced by really applying it, with git am, in a repository holding the
+# base versions of just the files it touches.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,17 +35,27 @@ g add -A
 g commit -q --allow-empty -m "base: linux $basever"
 g tag base
 
-# New files, one commit per group.
+# New files, one commit per group, and the patches where the groups file
+# says (%patch NAME: that patch; %patches: every patch not named anywhere),
+# so that every commit of the series builds.
 cd "$top"
 left=$(mktemp)
-trap 'rm -f "$left"' EXIT
+named=$(mktemp)
+trap 'rm -f "$left" "$named"' EXIT
 cp "$build/state/overlay-files" "$left"
-while IFS='|' read -r paths subject body; do
-	case "$paths" in ''|'#'*) continue ;; esac
-	subject=$(echo "$subject" | sed 's/^ *//; s/ *$//')
-	body=$(echo "$body" | sed 's/^ *//' | fold -s -w 72 | sed 's/ *$//')
+sed -n 's/^%patch \(.*\)/\1/p' "$top/patches/overlay-groups" > "$named"
+
+apply_patch() {
+	g am -q "$top/patches/$1" || die "git am failed on $1"
+}
+
+commit_group() {
+	local paths=$1 subject body files f
+
+	subject=$(echo "$2" | sed 's/^ *//; s/ *$//')
+	body=$(echo "$3" | sed 's/^ *//' | fold -s -w 72 | sed 's/ *$//')
 	files=$(git ls-files -co --exclude-standard -- $paths)
-	[ -n "$files" ] || continue
+	[ -n "$files" ] || return 0
 	for f in $files; do
 		mkdir -p "$work/$(dirname "$f")"
 		cp "$f" "$work/$f"
@@ -54,13 +64,22 @@ while IFS='|' read -r paths subject body; do
 	done
 	g add -A
 	g commit -q -s -m "$subject" -m "$body"
+}
+
+while IFS='|' read -r paths subject body; do
+	case "$paths" in
+	''|'#'*) ;;
+	'%patches'*)
+		grep -v '^\s*\(#\|$\)' "$top/patches/series" | grep -vxF -f "$named" |
+			while read -r p; do apply_patch "$p"; done ;;
+	'%patch '*) apply_patch "${paths#%patch }" ;;
+	*) commit_group "$paths" "$subject" "$body" ;;
+	esac
 done < "$top/patches/overlay-groups"
 [ -s "$left" ] && die "overlay files in no group of patches/overlay-groups: $(cat "$left")"
-
-# Hooks into existing files.
-grep -v '^\s*\(#\|$\)' "$top/patches/series" | while read -r p; do
-	g am -q "$top/patches/$p" || die "git am failed on $p"
-done
+applied=$(git -C "$work" log --format=%s base..HEAD | wc -l)
+total=$(( $(grep -cv '^\s*\(#\|$\)' "$top/patches/series") + $(grep -v '^#' "$top/patches/overlay-groups" | grep -c '|') ))
+[ "$applied" -eq "$total" ] || die "series has $applied commits, expected $total (a patch missing from %patches?)"
 
 g format-patch -q -o "$out" base..HEAD
 n=$(ls "$out" | wc -l)
