@@ -204,14 +204,14 @@ static int __init kho_check_root(const void *fdt, const struct kho_hdr *hdr,
 {
 	const struct kho_setup_data *sd = &kho_in.sd;
 	const __be64 *tracker, *generation, *scratch;
-	int len, slen, i;
+	int tlen, glen, slen, i;
 
-	tracker = fdt_getprop(fdt, 0, KHO_FDT_PROP_TRACKER, &len);
-	generation = fdt_getprop(fdt, 0, KHO_FDT_PROP_GENERATION, &i);
+	tracker = fdt_getprop(fdt, 0, KHO_FDT_PROP_TRACKER, &tlen);
+	generation = fdt_getprop(fdt, 0, KHO_FDT_PROP_GENERATION, &glen);
 	scratch = fdt_getprop(fdt, 0, KHO_FDT_PROP_SCRATCH, &slen);
 	*why = "FDT and header disagree";
-	if (!tracker || len != sizeof(*tracker) || be64_to_cpup(tracker) != hdr_phys ||
-	    !generation || i != sizeof(*generation) ||
+	if (!tracker || tlen != sizeof(*tracker) || be64_to_cpup(tracker) != hdr_phys ||
+	    !generation || glen != sizeof(*generation) ||
 	    be64_to_cpup(generation) != hdr->generation)
 		return -EINVAL;
 	*why = "FDT and setup_data disagree on scratch";
