@@ -12,6 +12,11 @@ console() { sed -E 's/^.*\[ *[0-9]+\.[0-9]{6}\] //; s/\r$//' "$log"; }
 # sed would turn a match into a miss.
 has() { console | grep -E "$1" >/dev/null; }
 count() { console | grep -cE "$1"; }
+# The console of one kernel of a kexec chain: from its stage's init line
+# to the next kernel's (phase 1 is kernel A, phase 2 kernel B, ...).
+phase() {
+	console | sed -n "/^khotest: init stage=.* phase=$1 /,/^khotest: init stage=.* phase=$(($1 + 1)) /p"
+}
 # The value of KEY=... on the last line matching REGEX.
 field() { console | grep -E "$1" | tail -n1 | grep -oE "$2=[^ ]*" | cut -d= -f2-; }
 

@@ -7,8 +7,6 @@ append="khotest.stage=memfd-finish"
 timeout=240
 boots=2
 
-phase2() { console | sed -n '/^khotest: init stage=.* phase=2 /,$p'; }
-
 check() {
 	local cold before after gain want=$((256 * 1024)) released
 	cold=$(field 'memfd-finish: A cold free=' free)
@@ -20,8 +18,8 @@ check() {
 	has '^not ok' && bad "failed: $(console | grep '^not ok' | head -n3 | tr '\n' ' ')"
 	[ "$(count '^kho_memfd: preserved ram[01] size=134217728 ')" -eq 2 ] ||
 		bad "kernel A did not preserve ram0 and ram1"
-	phase2 | grep -E '^ok [0-9]+ - KHO_FINISH$' >/dev/null || bad "kernel B did not finish"
-	phase2 | grep -E '^ok [0-9]+ - restore ram0 -> ENOENT$' >/dev/null ||
+	phase 2 | grep -E '^ok [0-9]+ - KHO_FINISH$' >/dev/null || bad "kernel B did not finish"
+	phase 2 | grep -E '^ok [0-9]+ - restore ram0 -> ENOENT$' >/dev/null ||
 		bad "restore after finish did not fail with ENOENT"
 	[ -n "$cold" ] && [ -n "$before" ] && [ -n "$after" ] || {
 		bad "missing free memory: cold=$cold before=$before after=$after"

@@ -7,24 +7,20 @@ append="khotest.stage=memfd-preserve khotest.size=${size_mib}M"
 timeout=240
 boots=2
 
-# The console of kernel A's stage, and of kernel B's.
-phase1() { console | sed -n '/^khotest: init stage=.* phase=1 /,/^khotest: init stage=.* phase=2 /p'; }
-phase2() { console | sed -n '/^khotest: init stage=.* phase=2 /,$p'; }
-
 check() {
 	local seed_a seed_b pre res
 	seed_a=$(field 'memfd-preserve: A seed=' seed)
 	seed_b=$(field 'memfd-preserve: B seed=' seed)
-	pre=$(phase1 | grep '^kho_memfd: preserved vm-ram ' | sed -n 1p)
-	res=$(phase2 | grep '^kho_memfd: restored vm-ram ' | sed -n 1p)
+	pre=$(phase 1 | grep '^kho_memfd: preserved vm-ram ' | sed -n 1p)
+	res=$(phase 2 | grep '^kho_memfd: restored vm-ram ' | sed -n 1p)
 	[ -n "$seed_a" ] || bad "kernel A printed no seed"
-	phase1 | grep -x 'kho_memfd: PASS' >/dev/null ||
-		bad "kernel A did not pass: $(phase1 | grep '^not ok' | sed -n 1p || echo 'no PASS line')"
-	phase2 | grep -x 'kho_memfd: PASS' >/dev/null ||
-		bad "kernel B did not pass: $(phase2 | grep '^not ok' | sed -n 1p || echo 'no PASS line')"
+	phase 1 | grep -x 'kho_memfd: PASS' >/dev/null ||
+		bad "kernel A did not pass: $(phase 1 | grep '^not ok' | sed -n 1p || echo 'no PASS line')"
+	phase 2 | grep -x 'kho_memfd: PASS' >/dev/null ||
+		bad "kernel B did not pass: $(phase 2 | grep '^not ok' | sed -n 1p || echo 'no PASS line')"
 	has '^not ok' && bad "failed: $(console | grep '^not ok' | head -n3 | tr '\n' ' ')"
-	[ "$(phase1 | grep -cE '^ok [0-9]+ - ')" -eq 8 ] || bad "expected 8 passing checks in A"
-	[ "$(phase2 | grep -cE '^ok [0-9]+ - ')" -eq 14 ] || bad "expected 14 passing checks in B"
+	[ "$(phase 1 | grep -cE '^ok [0-9]+ - ')" -eq 8 ] || bad "expected 8 passing checks in A"
+	[ "$(phase 2 | grep -cE '^ok [0-9]+ - ')" -eq 14 ] || bad "expected 14 passing checks in B"
 	[ "$seed_a" = "$seed_b" ] || bad "seed mismatch: A=$seed_a B=$seed_b"
 	case "$pre" in
 	"kho_memfd: preserved vm-ram size=$((size_mib << 20)) seed=$seed_a pages=$((size_mib << 8)) pfnsum="?*) ;;
