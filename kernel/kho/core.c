@@ -35,7 +35,18 @@ bool kho_out_ready(void)
 
 /* ---- preserving memory ---------------------------------------------------- */
 
-/* Preserved memory must be ordinary RAM with a memmap, outside scratch. */
+/* Preserved memory must be ordinary RAM, outside scratch. */
+static int kho_check_ram(struct page *page, unsigned long pfn,
+			 unsigned int order)
+{
+	if (PageReserved(page))
+		return -EINVAL;
+	if (kho_in_scratch(PFN_PHYS(pfn), PFN_PHYS(1UL << order)))
+		return -EINVAL;
+	return 0;
+}
+
+/* A block of a range must also be aligned and have a memmap. */
 static int kho_check_block(unsigned long pfn, unsigned int order)
 {
 	unsigned long nr = 1UL << order;
@@ -44,33 +55,7 @@ static int kho_check_block(unsigned long pfn, unsigned int order)
 		return -EINVAL;
 	if (!pfn_valid(pfn) || !pfn_valid(pfn + nr - 1))
 		return -EINVAL;
-	if (PageReserved(pfn_to_page(pfn)))
-		return -EINVAL;
-	if (kho_in_scratch(PFN_PHYS(pfn), PFN_PHYS(nr)))
-		return -EINVAL;
-	return 0;
-}
-
-/* Orders preserved since boot (never cleared): the overlap check's scope. */
-static unsigned long kho_out_orders;
-
-/*
- * Does a preserved folio of another order overlap [pfn, pfn + 2^order)?
- * At each higher order in use only the one folio containing the range can,
- * a bit test; lower orders in use need kho_tracker_overlaps()'s range
- * search. The same order is left to kho_tracker_set(): -EEXIST.
- */
-static bool kho_out_overlaps(unsigned long pfn, unsigned int order)
-{
-	unsigned long orders = READ_ONCE(kho_out_orders);
-	unsigned int o = order + 1;
-
-	if (orders & (BIT(order) - 1))
-		return kho_tracker_overlaps(&kho_out.tracker, pfn, order);
-	for_each_set_bit_from(o, &orders, KHO_MAX_ORDER + 1)
-		if (kho_tracker_test(&kho_out.tracker, ALIGN_DOWN(pfn, 1UL << o), o))
-			return true;
-	return false;
+	return kho_check_ram(pfn_to_page(pfn), pfn, order);
 }
 
 /* The caller is inside kho_out_enter(). */
@@ -81,12 +66,7 @@ int kho_preserve_block(unsigned long pfn, unsigned int order)
 	err = kho_check_block(pfn, order);
 	if (err)
 		return err;
-	/* Before the check, so a preserver of another order sees it. */
-	if (!test_bit(order, &kho_out_orders))
-		set_bit(order, &kho_out_orders);
-	if (kho_out_overlaps(pfn, order))
-		return -EEXIST;
-	return kho_tracker_set(&kho_out.tracker, pfn, order);
+	return kho_tracker_claim(&kho_out.tracker, pfn, order, true);
 }
 
 /* The caller is inside kho_out_enter(). */
@@ -95,6 +75,12 @@ int kho_unpreserve_block(unsigned long pfn, unsigned int order)
 	if (order > KHO_MAX_ORDER || !IS_ALIGNED(pfn, 1UL << order))
 		return -EINVAL;
 	return kho_tracker_clear(&kho_out.tracker, pfn, order);
+}
+
+/* Lock-free readers of the state; see kho_preserve_folio(). */
+static bool kho_out_open(void)
+{
+	return READ_ONCE(kho_out.state) == KHO_OUT_OPEN;
 }
 
 /**
@@ -186,18 +172,9 @@ out:
 	return err;
 }
 
-/**
- * kho_preserve_folio - keep a folio, and its order, across kexec
- * @folio: the folio; it must not be freed, split or migrated while preserved
- *
- * Return: 0, -EEXIST if any of its memory is already preserved, -EINVAL for
- * memory that cannot be preserved (scratch, reserved, not RAM), -EBUSY once
- * frozen, -ENOMEM, or -ENODEV if KHO is not running.
- */
-int kho_preserve_folio(struct folio *folio)
+/* kho_preserve_folio() when the tracker must grow: inside a section. */
+static int kho_preserve_folio_slow(unsigned long pfn, unsigned int order)
 {
-	unsigned long pfn = folio_pfn(folio);
-	unsigned int order = folio_order(folio);
 	int err;
 
 	err = kho_out_enter();
@@ -205,6 +182,47 @@ int kho_preserve_folio(struct folio *folio)
 		return err;
 	err = kho_preserve_block(pfn, order);
 	kho_out_leave();
+	return err;
+}
+
+/**
+ * kho_preserve_folio - keep a folio, and its order, across kexec
+ * @folio: the folio; it must not be freed, split or migrated while preserved
+ *
+ * Takes no lock unless the tracker must grow. Against a concurrent freeze,
+ * the state is read again after the folio's bit is set (a full barrier):
+ * if frozen meanwhile, the bit is cleared and -EBUSY returned; if still
+ * open, the bit was set before the freeze began. A caller that orders its
+ * preserves against its own handler's serialize with a lock of its own
+ * therefore sees -EBUSY for every preserve its serialize did not see.
+ *
+ * Return: 0, -EEXIST if any of its memory is already preserved, -EINVAL for
+ * memory that cannot be preserved (scratch, reserved), -EBUSY once frozen,
+ * -ENOMEM, or -ENODEV if KHO is not running.
+ */
+int kho_preserve_folio(struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+	unsigned int order = folio_order(folio);
+	int err;
+
+	if (!kho_out_ready())
+		return -ENODEV;
+	if (!kho_out_open())
+		return -EBUSY;
+	/* A folio is naturally aligned and has a memmap. */
+	if (order > KHO_MAX_ORDER)
+		return -EINVAL;
+	err = kho_check_ram(&folio->page, pfn, order);
+	if (err)
+		return err;
+	err = kho_tracker_claim(&kho_out.tracker, pfn, order, false);
+	if (err == -EAGAIN)
+		return kho_preserve_folio_slow(pfn, order);
+	if (!err && !kho_out_open()) {
+		kho_tracker_clear(&kho_out.tracker, pfn, order);
+		err = -EBUSY;
+	}
 	return err;
 }
 EXPORT_SYMBOL_GPL(kho_preserve_folio);
@@ -599,8 +617,9 @@ int kho_freeze(void)
 		err = -EBUSY;
 		goto out;
 	}
+	/* Sections end first; lock-free preservers check the state again. */
 	down_write(&kho_out.preserve_sem);
-	kho_out.state = KHO_OUT_FROZEN;
+	WRITE_ONCE(kho_out.state, KHO_OUT_FROZEN);
 	up_write(&kho_out.preserve_sem);
 
 	err = kho_build_fdt();
@@ -679,8 +698,8 @@ bool kho_has_preserved(void)
 		return false;
 	if (!list_empty(&kho_out.handlers))
 		return true;
-	for (order = 0; order < KHO_NR_ORDERS; order++)
-		if (atomic_long_read(&kho_out.tracker.nr_folios[order]))
+	for (order = 0; order <= KHO_MAX_ORDER; order++)
+		if (kho_tracker_count(&kho_out.tracker, order))
 			return true;
 	return false;
 }

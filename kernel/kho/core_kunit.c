@@ -15,7 +15,7 @@ static unsigned long kho_kunit_preserved_pages(void)
 	unsigned int order;
 
 	for (order = 0; order < KHO_NR_ORDERS; order++)
-		pages += atomic_long_read(&kho_out.tracker.nr_folios[order]) << order;
+		pages += kho_tracker_count(&kho_out.tracker, order) << order;
 	return pages;
 }
 

@@ -132,11 +132,11 @@ static int stats_show(struct seq_file *m, void *v)
 	if (!kho_out_ready())
 		return -ENODEV;
 	for (order = 0; order < KHO_NR_ORDERS; order++) {
-		long folios = atomic_long_read(&t->nr_folios[order]);
+		unsigned long folios = kho_tracker_count(t, order);
 
 		if (!folios)
 			continue;
-		seq_printf(m, "order %u: %ld folios\n", order, folios);
+		seq_printf(m, "order %u: %lu folios\n", order, folios);
 		pages += folios << order;
 	}
 	nodes = atomic_long_read(&t->nr_nodes);

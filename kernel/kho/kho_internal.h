@@ -25,9 +25,11 @@
  *   kho_out.lock (mutex): state, handlers, fdt. Held across freeze/abort,
  *     so handler callbacks run under it and must not call
  *     kho_register_handler().
- *   kho_out.preserve_sem (rwsem): taken for read by preserve/unpreserve,
- *     for write by freeze to wait out preservers in flight. Nests inside
- *     kho_out.lock.
+ *   kho_out.preserve_sem (rwsem): taken for read by preserve/unpreserve
+ *     sections, for write by freeze to wait out sections in flight. Nests
+ *     inside kho_out.lock. kho_preserve_folio() takes it only when the
+ *     tracker must grow: otherwise it reads the state, sets one tracker
+ *     bit, and reads the state again (undoing the bit if frozen).
  *   kho_memfds.lock (mutex, memfd.c): the preserved and handed-over memfds.
  *     Taken inside kho_out.lock (the memfd handler serializes under it),
  *     and outside kho_out.preserve_sem (a memfd is preserved inside one
@@ -35,9 +37,9 @@
  *   kho_in.lock (mutex): restore and finish.
  *   The tracker itself is lock-free: nodes are installed with cmpxchg,
  *   leaf bits with atomic bitops. Only growing a tree's height takes a
- *   lock, kho_tracker.grow_lock (seqlock, innermost: nothing is taken or
+ *   lock, kho_tracker.grow_lock (spinlock, innermost: nothing is taken or
  *   allocated under it), because a root's top and levels change together;
- *   other tracker users read roots through it without locking.
+ *   other tracker users read a root as one word, kho_tracker.tops[].
  */
 #ifndef _KERNEL_KHO_INTERNAL_H
 #define _KERNEL_KHO_INTERNAL_H
@@ -47,7 +49,7 @@
 #include <linux/rwsem.h>
 #include <linux/atomic.h>
 #include <linux/bug.h>
-#include <linux/seqlock.h>
+#include <linux/spinlock.h>
 
 /*
  * Invariant assertions: free unless CONFIG_KHO_DEBUG, in which case a
@@ -81,16 +83,22 @@ static inline unsigned int kho_block_order(unsigned long pfn, unsigned long nr,
  * struct kho_tracker - preserved folios, keyed by order and pfn
  * @roots: KHO_NR_ORDERS tree roots; for the outgoing tracker they live in
  *	the handover header, so the tracker needs no serialization
- * @grow_lock: serializes growing a tree's height; readers take consistent
- *	copies of a root (top and levels) through its sequence count
+ * @tops: each root as one word, top | levels, for lock-free readers;
+ *	written with @roots, under @grow_lock
+ * @grow_lock: serializes growing a tree's height
+ * @orders: bit o set once any folio of order o was set (never cleared):
+ *	the orders kho_tracker_claim() searches
  * @nr_nodes: node pages in use (inner nodes and leaves)
- * @nr_folios: preserved folios per order
+ *
+ * Preserved folios are not counted as they are set, see
+ * kho_tracker_count().
  */
 struct kho_tracker {
 	struct kho_tracker_root *roots;
-	seqlock_t grow_lock;
+	unsigned long tops[KHO_NR_ORDERS];
+	spinlock_t grow_lock;	/* innermost, see the lock order above */
+	unsigned long orders;
 	atomic_long_t nr_nodes;
-	atomic_long_t nr_folios[KHO_NR_ORDERS];
 };
 
 void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots);
@@ -101,6 +109,12 @@ bool kho_tracker_test(struct kho_tracker *t, unsigned long pfn, unsigned int ord
 int kho_tracker_find(struct kho_tracker *t, unsigned long pfn);
 bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
 			  unsigned int order);
+bool kho_tracker_overlaps_in(struct kho_tracker *t, unsigned long pfn,
+			     unsigned int order, unsigned long orders);
+unsigned long kho_tracker_count(struct kho_tracker *t, unsigned int order);
+
+int kho_tracker_claim(struct kho_tracker *t, unsigned long pfn,
+		      unsigned int order, bool may_sleep);
 
 /* Called for each run of @nr consecutive preserved folios of one order. */
 typedef int (*kho_run_fn)(unsigned long pfn, unsigned int order,
@@ -150,7 +164,8 @@ enum kho_out_state {
  * @lock: protects @state, @handlers, @fdt and the header fields written
  *	at freeze
  * @preserve_sem: read by preservers, written by freeze (see lock order)
- * @state: open or frozen; preservers read it under @preserve_sem
+ * @state: open or frozen; written under @preserve_sem, which sections
+ *	read it under; kho_preserve_folio() reads it without
  * @handlers: registered handlers, in registration order
  * @hdr: the handover header page, NULL if KHO could not start
  * @tracker: preserved folios; its roots are @hdr->order
@@ -183,7 +198,27 @@ bool kho_out_ready(void);
 extern struct kho_scratch_range kho_scratch[KHO_MAX_SCRATCH];
 extern unsigned int kho_nr_scratch;
 
-bool kho_in_scratch(phys_addr_t phys, phys_addr_t size);
+/**
+ * kho_in_scratch - does [phys, phys + size) overlap scratch memory?
+ * @phys: start
+ * @size: length in bytes
+ *
+ * Inline: every preserve asks, and there are only a few ranges.
+ *
+ * Return: true on any overlap.
+ */
+static inline bool kho_in_scratch(phys_addr_t phys, phys_addr_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < kho_nr_scratch; i++) {
+		const struct kho_scratch_range *r = &kho_scratch[i];
+
+		if (phys < r->base + r->size && r->base < phys + size)
+			return true;
+	}
+	return false;
+}
 
 /* ---- handover.c / restore.c: the incoming side ------------------------- */
 

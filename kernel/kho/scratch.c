@@ -44,26 +44,6 @@ static int __init kho_scratch_setup(char *arg)
 }
 early_param("kho_scratch", kho_scratch_setup);
 
-/**
- * kho_in_scratch - does [phys, phys + size) overlap scratch memory?
- * @phys: start
- * @size: length in bytes
- *
- * Return: true on any overlap.
- */
-bool kho_in_scratch(phys_addr_t phys, phys_addr_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < kho_nr_scratch; i++) {
-		const struct kho_scratch_range *r = &kho_scratch[i];
-
-		if (phys < r->base + r->size && r->base < phys + size)
-			return true;
-	}
-	return false;
-}
-
 /* Twice what the kernel allocated so far, plus room for kexec segments. */
 static phys_addr_t __init kho_scratch_default_size(void)
 {

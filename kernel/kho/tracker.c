@@ -12,10 +12,11 @@
  * Concurrency. set, clear, test, find and overlaps take no lock: a missing
  * node is installed with cmpxchg on its parent's slot (the loser frees its
  * page) and leaf bits change with atomic bitops. Only growing a tree takes
- * a lock, because top and levels must change together: growers serialize
- * on grow_lock, a seqlock through which everyone else reads a consistent
- * copy of a root. Growth puts the old top under slot 0 of the new one, so
- * a stale copy still leads to the right leaf for every key it covers.
+ * a lock: growers serialize on grow_lock. Everyone else reads a root as
+ * one word, the top's address with the levels in its low bits (tops[]),
+ * so a root's top and levels always come from the same growth. Growth
+ * puts the old top under slot 0 of the new one, so a stale copy still
+ * leads to the right leaf for every key it covers.
  * Nodes are only freed by kho_tracker_destroy(), so no lock-free reader
  * can reach a freed page.
  */
@@ -30,7 +31,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/pfn.h>
-#include <linux/seqlock.h>
+#include <linux/spinlock.h>
 
 #include "kho_internal.h"
 
@@ -71,16 +72,6 @@ static unsigned long kho_leaf_bit(unsigned long key)
 	return key & (KHO_LEAF_BITS - 1);
 }
 
-/* Fewest inner levels a tree needs to hold @key. */
-static unsigned int kho_levels_for(unsigned long key)
-{
-	unsigned int levels = 0;
-
-	while (key >> kho_span_shift(levels))
-		levels++;
-	return levels;
-}
-
 static bool kho_tree_covers(struct kho_tree tree, unsigned long key)
 {
 	return tree.top && !(key >> kho_span_shift(tree.levels));
@@ -96,18 +87,84 @@ static int kho_key(unsigned long pfn, unsigned int order, unsigned long *key)
 	return 0;
 }
 
+/* A root from its one word; see kho_root_write(). */
 static struct kho_tree kho_tree_read(struct kho_tracker *t, unsigned int order)
 {
-	struct kho_tracker_root *root = &t->roots[order];
-	struct kho_tree tree;
-	unsigned int seq;
+	unsigned long packed = READ_ONCE(t->tops[order]);
 
-	do {
-		seq = read_seqbegin(&t->grow_lock);
-		tree.top = READ_ONCE(root->top);
-		tree.levels = READ_ONCE(root->levels);
-	} while (read_seqretry(&t->grow_lock, seq));
-	return tree;
+	return (struct kho_tree) {
+		.top = packed & PAGE_MASK,
+		.levels = packed & ~PAGE_MASK,
+	};
+}
+
+/*
+ * The leaf holding @key, or NULL if the tree has none. Never allocates.
+ * Always inline: it is most of a preserve.
+ */
+static __always_inline unsigned long *kho_leaf_find(struct kho_tree tree,
+						    unsigned long key)
+{
+	phys_addr_t node = tree.top;
+	unsigned int level;
+
+	if (KHO_ASSERT(tree.levels <= KHO_MAX_LEVELS) ||
+	    !kho_tree_covers(tree, key))
+		return NULL;
+	for (level = tree.levels; level; level--) {
+		const u64 *slots = phys_to_virt(node);
+
+		node = READ_ONCE(slots[kho_slot(key, level)]);
+		if (!node)
+			return NULL;
+	}
+	return phys_to_virt(node);
+}
+
+static __always_inline bool kho_key_is_set(struct kho_tracker *t,
+					   unsigned int order,
+					   unsigned long key)
+{
+	unsigned long *leaf = kho_leaf_find(kho_tree_read(t, order), key);
+
+	return leaf && test_bit(kho_leaf_bit(key), leaf);
+}
+
+/* Fewest inner levels a tree needs to hold @key. */
+static unsigned int kho_levels_for(unsigned long key)
+{
+	unsigned int levels = 0;
+
+	while (key >> kho_span_shift(levels))
+		levels++;
+	return levels;
+}
+
+/* A root as the ABI has it, for checking before anything trusts it. */
+static struct kho_tree kho_root_raw(struct kho_tracker *t, unsigned int order)
+{
+	return (struct kho_tree) {
+		.top = READ_ONCE(t->roots[order].top),
+		.levels = READ_ONCE(t->roots[order].levels),
+	};
+}
+
+/* A root in one word: node pages are page aligned, levels are few. */
+static_assert(KHO_MAX_LEVELS < PAGE_SIZE);
+
+static unsigned long kho_root_pack(struct kho_tree tree)
+{
+	return (tree.top & PAGE_MASK) | (tree.levels & ~PAGE_MASK);
+}
+
+/* Publish a root: the ABI copy for the next kernel, the word for readers. */
+static void kho_root_write(struct kho_tracker *t, unsigned int order,
+			   struct kho_tree tree)
+{
+	WRITE_ONCE(t->roots[order].top, tree.top);
+	WRITE_ONCE(t->roots[order].levels, tree.levels);
+	/* A new top's slots are written before readers can find it. */
+	smp_store_release(&t->tops[order], kho_root_pack(tree));
 }
 
 /*
@@ -126,33 +183,6 @@ static void kho_node_free(u64 *node)
 	free_page((unsigned long)node);
 }
 
-/* The leaf holding @key, or NULL if the tree has none. Never allocates. */
-static unsigned long *kho_leaf_find(struct kho_tree tree, unsigned long key)
-{
-	phys_addr_t node = tree.top;
-	unsigned int level;
-
-	if (KHO_ASSERT(tree.levels <= KHO_MAX_LEVELS) ||
-	    !kho_tree_covers(tree, key))
-		return NULL;
-	for (level = tree.levels; level; level--) {
-		const u64 *slots = phys_to_virt(node);
-
-		node = READ_ONCE(slots[kho_slot(key, level)]);
-		if (!node)
-			return NULL;
-	}
-	return phys_to_virt(node);
-}
-
-static bool kho_key_is_set(struct kho_tracker *t, unsigned int order,
-			   unsigned long key)
-{
-	unsigned long *leaf = kho_leaf_find(kho_tree_read(t, order), key);
-
-	return leaf && test_bit(kho_leaf_bit(key), leaf);
-}
-
 /*
  * Put @node on top of @order's tree if the root still is @seen; false if
  * another grower changed it first. An empty tree starts as tall as @key
@@ -162,26 +192,25 @@ static bool kho_key_is_set(struct kho_tracker *t, unsigned int order,
 static bool kho_root_raise(struct kho_tracker *t, unsigned int order,
 			   struct kho_tree seen, u64 *node, unsigned long key)
 {
-	struct kho_tracker_root *root = &t->roots[order];
-	unsigned int levels;
-	bool raised = false;
+	struct kho_tree now, raised = { .top = virt_to_phys(node) };
 
-	write_seqlock(&t->grow_lock);
-	if (root->top == seen.top && root->levels == seen.levels) {
-		if (seen.top) {
-			node[0] = seen.top;
-			levels = seen.levels + 1;
-		} else {
-			levels = kho_levels_for(key);
-		}
-		KHO_ASSERT(levels <= KHO_MAX_LEVELS);
-		WRITE_ONCE(root->top, virt_to_phys(node));
-		WRITE_ONCE(root->levels, levels);
-		atomic_long_inc(&t->nr_nodes);
-		raised = true;
+	spin_lock(&t->grow_lock);
+	now = kho_tree_read(t, order);
+	if (now.top != seen.top || now.levels != seen.levels) {
+		spin_unlock(&t->grow_lock);
+		return false;
 	}
-	write_sequnlock(&t->grow_lock);
-	return raised;
+	if (seen.top) {
+		node[0] = seen.top;
+		raised.levels = seen.levels + 1;
+	} else {
+		raised.levels = kho_levels_for(key);
+	}
+	KHO_ASSERT(raised.levels <= KHO_MAX_LEVELS);
+	kho_root_write(t, order, raised);
+	atomic_long_inc(&t->nr_nodes);
+	spin_unlock(&t->grow_lock);
+	return true;
 }
 
 /*
@@ -257,18 +286,61 @@ static unsigned long *kho_leaf_get(struct kho_tracker *t, unsigned int order,
  *	empty tracker, roots from the previous kernel make its tracker (to
  *	be checked with kho_tracker_validate() before anything else)
  *
- * The counters start at zero. For a tracker received from the previous
- * kernel they therefore count changes since, and may go negative.
+ * The node counter starts at zero: for a tracker received from the
+ * previous kernel it counts only the nodes added since. The readers' copy
+ * of each root is exact for every root kho_tracker_validate() accepts.
  */
 void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots)
 {
 	unsigned int order;
 
 	t->roots = roots;
-	seqlock_init(&t->grow_lock);
+	t->orders = 0;
+	for (order = 0; order < KHO_NR_ORDERS; order++) {
+		t->tops[order] = kho_root_pack(kho_root_raw(t, order));
+		if (t->tops[order] && order <= KHO_MAX_ORDER)
+			t->orders |= BIT(order);
+	}
+	spin_lock_init(&t->grow_lock);
 	atomic_long_set(&t->nr_nodes, 0);
-	for (order = 0; order < KHO_NR_ORDERS; order++)
-		atomic_long_set(&t->nr_folios[order], 0);
+}
+
+/*
+ * Does a folio of one of @others overlap [@pfn, @pfn + 2^@order)? With no
+ * lower order among them, only the one folio containing the range can, at
+ * each higher order: a bit test each.
+ */
+static bool kho_overlaps_other(struct kho_tracker *t, unsigned long pfn,
+			       unsigned int order, unsigned long others)
+{
+	unsigned int o;
+
+	if (others & (BIT(order) - 1))
+		return kho_tracker_overlaps_in(t, pfn, order, others);
+	for_each_set_bit(o, &others, KHO_MAX_ORDER + 1)
+		if (kho_key_is_set(t, o, pfn >> o))
+			return true;
+	return false;
+}
+
+/* Set @key's bit in @order's tree, adding nodes if @may_sleep. */
+static int kho_set(struct kho_tracker *t, unsigned int order,
+		   unsigned long key, bool may_sleep)
+{
+	unsigned long *leaf;
+
+	/* Before the bit, so that a claim of another order searches here. */
+	if (!test_bit(order, &t->orders))
+		set_bit(order, &t->orders);
+	leaf = kho_leaf_find(kho_tree_read(t, order), key);
+	if (!leaf && !may_sleep)
+		return -EAGAIN;
+	if (!leaf)
+		leaf = kho_leaf_get(t, order, key);
+	if (IS_ERR(leaf))
+		return PTR_ERR(leaf);
+	/* A full barrier: a search after it sees what others set before. */
+	return test_and_set_bit(kho_leaf_bit(key), leaf) ? -EEXIST : 0;
 }
 
 /**
@@ -277,8 +349,8 @@ void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots)
  * @pfn: the folio's first pfn
  * @order: the folio's order
  *
- * Does not look at other orders: callers that must not overlap another
- * folio check kho_tracker_overlaps() first. May sleep (allocates nodes).
+ * Does not look at other orders: see kho_tracker_claim() for that. May
+ * sleep (allocates nodes).
  *
  * Return: 0; -EINVAL if @order is above KHO_MAX_ORDER, @pfn is not aligned
  * to it or lies past the physical address space; -EEXIST if already set;
@@ -286,20 +358,103 @@ void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots)
  */
 int kho_tracker_set(struct kho_tracker *t, unsigned long pfn, unsigned int order)
 {
-	unsigned long *leaf;
 	unsigned long key;
 	int err;
 
 	err = kho_key(pfn, order, &key);
 	if (err)
 		return err;
-	leaf = kho_leaf_get(t, order, key);
-	if (IS_ERR(leaf))
-		return PTR_ERR(leaf);
-	if (test_and_set_bit(kho_leaf_bit(key), leaf))
+	return kho_set(t, order, key, true);
+}
+
+/* kho_tracker_claim() in general: any orders in use, nodes to add. */
+static noinline int kho_claim_slow(struct kho_tracker *t, unsigned long pfn,
+				   unsigned int order, unsigned long key,
+				   bool may_sleep)
+{
+	unsigned long others;
+	int err;
+
+	err = kho_set(t, order, key, may_sleep);
+	if (err)
+		return err;
+	others = READ_ONCE(t->orders) & ~BIT(order);
+	if (others && kho_overlaps_other(t, pfn, order, others)) {
+		WARN_ON_ONCE(kho_tracker_clear(t, pfn, order));
 		return -EEXIST;
-	atomic_long_inc(&t->nr_folios[order]);
+	}
 	return 0;
+}
+
+/*
+ * kho_tracker_claim() without a call, in the common case: @order is in
+ * use, its leaf for @key exists, and no lower order is in use, so each
+ * other order needs one bit test. Returns false, with nothing changed,
+ * when the claim needs kho_claim_slow().
+ */
+static __always_inline bool kho_claim_fast(struct kho_tracker *t,
+					   unsigned long pfn,
+					   unsigned int order,
+					   unsigned long key, int *ret)
+{
+	unsigned long bit = kho_leaf_bit(key);
+	unsigned long *leaf, orders;
+	unsigned int o;
+
+	orders = READ_ONCE(t->orders);
+	if (!(orders & BIT(order)) || (orders & (BIT(order) - 1)))
+		return false;
+	leaf = kho_leaf_find(kho_tree_read(t, order), key);
+	if (!leaf)
+		return false;
+	*ret = -EEXIST;
+	if (test_and_set_bit(bit, leaf))
+		return true;
+	/* Read again after the barrier: a lower order may have come. */
+	orders = READ_ONCE(t->orders);
+	if (orders & (BIT(order) - 1)) {
+		clear_bit(bit, leaf);
+		return false;
+	}
+	orders &= ~GENMASK(order, 0);
+	for_each_set_bit(o, &orders, KHO_MAX_ORDER + 1) {
+		if (kho_key_is_set(t, o, pfn >> o)) {
+			clear_bit(bit, leaf);
+			return true;
+		}
+	}
+	*ret = 0;
+	return true;
+}
+
+/**
+ * kho_tracker_claim() - record a folio no folio of another order overlaps
+ * @t: the tracker
+ * @pfn: the folio's first pfn
+ * @order: the folio's order
+ * @may_sleep: allocate missing nodes; if false, never sleeps and never
+ *	changes the tree's shape, only sets and clears one bit
+ *
+ * The bit is set first and the other orders searched after, each step a
+ * full barrier: of two claims of overlapping folios of different orders
+ * racing, at least one sees the other and undoes its bit (at worst both).
+ * Only orders set in this tracker since it was made are searched.
+ *
+ * Return: as kho_tracker_set(), -EEXIST also for an overlap, and -EAGAIN
+ * without @may_sleep if a node on the path is missing.
+ */
+int kho_tracker_claim(struct kho_tracker *t, unsigned long pfn,
+		      unsigned int order, bool may_sleep)
+{
+	unsigned long key;
+	int err;
+
+	err = kho_key(pfn, order, &key);
+	if (err)
+		return err;
+	if (kho_claim_fast(t, pfn, order, key, &err))
+		return err;
+	return kho_claim_slow(t, pfn, order, key, may_sleep);
 }
 
 /**
@@ -326,7 +481,6 @@ int kho_tracker_clear(struct kho_tracker *t, unsigned long pfn,
 	leaf = kho_leaf_find(kho_tree_read(t, order), key);
 	if (!leaf || !test_and_clear_bit(kho_leaf_bit(key), leaf))
 		return -ENOENT;
-	atomic_long_dec(&t->nr_folios[order]);
 	return 0;
 }
 
@@ -417,19 +571,20 @@ static bool kho_tree_any(struct kho_tree tree, unsigned long first,
 }
 
 /**
- * kho_tracker_overlaps() - does a preserved folio overlap a range
+ * kho_tracker_overlaps_in() - does a folio of some orders overlap a range
  * @t: the tracker
  * @pfn: first pfn of the range
  * @order: the range is 2^@order pages long
+ * @orders: bit o set: search the folios of order o
  *
  * At orders above @order this finds the folio containing the range, at
  * lower orders any folio inside it.
  *
- * Return: true if any preserved folio, of any order, overlaps
+ * Return: true if a preserved folio of one of @orders overlaps
  * [@pfn, @pfn + 2^@order).
  */
-bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
-			  unsigned int order)
+bool kho_tracker_overlaps_in(struct kho_tracker *t, unsigned long pfn,
+			     unsigned int order, unsigned long orders)
 {
 	unsigned long last;
 	unsigned int o;
@@ -437,11 +592,27 @@ bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
 	if (order >= BITS_PER_LONG ||
 	    check_add_overflow(pfn, (1UL << order) - 1, &last))
 		last = ULONG_MAX;
-	for (o = 0; o <= KHO_MAX_ORDER; o++) {
+	for_each_set_bit(o, &orders, KHO_MAX_ORDER + 1) {
 		if (kho_tree_any(kho_tree_read(t, o), pfn >> o, last >> o))
 			return true;
 	}
 	return false;
+}
+
+/**
+ * kho_tracker_overlaps() - does a preserved folio overlap a range
+ * @t: the tracker
+ * @pfn: first pfn of the range
+ * @order: the range is 2^@order pages long
+ *
+ * Return: true if any preserved folio, of any order, overlaps
+ * [@pfn, @pfn + 2^@order).
+ */
+bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
+			  unsigned int order)
+{
+	return kho_tracker_overlaps_in(t, pfn, order,
+				       GENMASK(KHO_MAX_ORDER, 0));
 }
 
 /*
@@ -584,6 +755,41 @@ int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg)
 	return kho_visit_all(t, &walk.v);
 }
 
+struct kho_count_walk {
+	struct kho_visitor v;
+	unsigned long folios;
+};
+
+static int kho_count_leaf(struct kho_visitor *v, const unsigned long *bits,
+			  unsigned long base)
+{
+	struct kho_count_walk *walk = container_of(v, struct kho_count_walk, v);
+
+	walk->folios += bitmap_weight(bits, KHO_LEAF_BITS);
+	return 0;
+}
+
+/**
+ * kho_tracker_count() - how many folios of one order are preserved
+ * @t: the tracker
+ * @order: the order
+ *
+ * Counted from the leaves, so that setting a bit stays the only write a
+ * preserve makes: no shared counter for every preserver to bounce. With
+ * concurrent set and clear, a count of some moment during the call.
+ *
+ * Return: the number of folios of @order.
+ */
+unsigned long kho_tracker_count(struct kho_tracker *t, unsigned int order)
+{
+	struct kho_count_walk walk = { .v.leaf = kho_count_leaf };
+
+	if (order > KHO_MAX_ORDER)
+		return 0;
+	kho_visit_tree(&walk.v, order, kho_tree_read(t, order));
+	return walk.folios;
+}
+
 struct kho_node_walk {
 	struct kho_visitor v;
 	kho_node_fn fn;
@@ -638,10 +844,9 @@ void kho_tracker_destroy(struct kho_tracker *t)
 	for (order = 0; order < KHO_NR_ORDERS; order++) {
 		if (order <= KHO_MAX_ORDER)
 			kho_visit_tree(&free_all, order, kho_tree_read(t, order));
-		WRITE_ONCE(t->roots[order].top, 0);
-		WRITE_ONCE(t->roots[order].levels, 0);
-		atomic_long_set(&t->nr_folios[order], 0);
+		kho_root_write(t, order, (struct kho_tree) {});
 	}
+	t->orders = 0;
 	atomic_long_set(&t->nr_nodes, 0);
 }
 
@@ -702,7 +907,7 @@ static int kho_validate_leaf(struct kho_visitor *v, const unsigned long *bits,
 static int kho_validate_root(struct kho_validator *val, struct kho_tracker *t,
 			     unsigned int order)
 {
-	struct kho_tree tree = kho_tree_read(t, order);
+	struct kho_tree tree = kho_root_raw(t, order);
 
 	if (tree.levels > KHO_MAX_LEVELS)
 		return kho_reject(val, "tracker too many levels");
@@ -710,6 +915,9 @@ static int kho_validate_root(struct kho_validator *val, struct kho_tracker *t,
 		return kho_reject(val, "tracker reserved field set");
 	if (!tree.top)
 		return 0;
+	/* Exact in the readers' copy too: aligned top, levels checked. */
+	if (!PAGE_ALIGNED(tree.top))
+		return kho_reject(val, "tracker node unaligned");
 	if (order > KHO_MAX_ORDER)
 		return kho_reject(val, "tracker order too high");
 	return kho_visit_tree(&val->v, order, tree);

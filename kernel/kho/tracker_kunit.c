@@ -50,7 +50,7 @@ static long nr_nodes(struct kho_tracker *t)
 
 static long nr_folios(struct kho_tracker *t, unsigned int order)
 {
-	return atomic_long_read(&t->nr_folios[order]);
+	return kho_tracker_count(t, order);
 }
 
 static u64 *inner_node(u64 phys)
@@ -956,6 +956,102 @@ static void tracker_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log->runs[0].nr, RACE_WORKERS * RACE_DENSE);
 }
 
+/*
+ * A claim refuses overlap with every other order in use, in either
+ * direction, and leaves nothing behind when it does; without may_sleep it
+ * never adds a node.
+ */
+static void tracker_claim(struct kunit *test)
+{
+	struct kho_tracker *t = new_tracker(test);
+	unsigned long base = 1UL << 20;
+
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base, 0, false), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, nr_nodes(t), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_claim(t, base, 0, true), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 1, 0, false), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 1, 0, false), -EEXIST);
+
+	/* A higher order over lower ones, then lower ones inside it. */
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base, 4, true), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_tracker_test(t, base, 4));
+	KUNIT_ASSERT_EQ(test, kho_tracker_claim(t, base + 16, 4, true), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 31, 0, false), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_tracker_test(t, base + 31, 0));
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 16, 2, true), -EEXIST);
+	KUNIT_EXPECT_FALSE(test, kho_tracker_test(t, base + 16, 2));
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 32, 0, false), 0);
+
+	/* The orders in use are what a claim searches. */
+	KUNIT_EXPECT_EQ(test, t->orders, BIT(0) | BIT(2) | BIT(4));
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 0), 3);
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 2), 0);
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 4), 1);
+}
+
+struct claim_worker {
+	struct work_struct work;
+	struct kho_tracker *t;
+	unsigned int order;
+	unsigned long won;
+	int err;
+};
+
+#define CLAIM_ROUNDS	2000
+#define CLAIM_BASE	BIT(24)
+#define CLAIM_END	(CLAIM_BASE + 16 * CLAIM_ROUNDS)
+
+/* Round i: order 0 claims CLAIM_BASE + 16 i + 5, order 4 the block around it. */
+static void claim_work(struct work_struct *work)
+{
+	struct claim_worker *w = container_of(work, struct claim_worker, work);
+	unsigned long i, pfn;
+	int err;
+
+	for (i = 0; i < CLAIM_ROUNDS; i++) {
+		pfn = CLAIM_BASE + 16 * i + (w->order ? 0 : 5);
+		err = kho_tracker_claim(w->t, pfn, w->order, true);
+		if (!err)
+			w->won++;
+		else if (err != -EEXIST && !w->err)
+			w->err = err;
+	}
+}
+
+/*
+ * Two claimers race over the same memory at different orders: in no
+ * round may both win. Both losing is allowed.
+ */
+static void tracker_claim_race(struct kunit *test)
+{
+	struct kho_tracker *t = new_tracker(test);
+	struct claim_worker w[2] = {
+		{ .t = t, .order = 0 },
+		{ .t = t, .order = 4 },
+	};
+	unsigned long i, both = 0;
+	unsigned int k;
+
+	/* Past the rounds, in the same leaves: no claim needs a node. */
+	KUNIT_ASSERT_EQ(test, kho_tracker_set(t, CLAIM_END + 1, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_set(t, CLAIM_END + 16, 4), 0);
+	for (k = 0; k < 2; k++) {
+		INIT_WORK(&w[k].work, claim_work);
+		queue_work(system_unbound_wq, &w[k].work);
+	}
+	for (k = 0; k < 2; k++) {
+		flush_work(&w[k].work);
+		KUNIT_EXPECT_EQ(test, w[k].err, 0);
+	}
+	for (i = 0; i < CLAIM_ROUNDS; i++)
+		both += kho_tracker_test(t, CLAIM_BASE + 16 * i + 5, 0) &&
+			kho_tracker_test(t, CLAIM_BASE + 16 * i, 4);
+	KUNIT_EXPECT_EQ(test, both, 0);
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 0), w[0].won + 1);
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 4), w[1].won + 1);
+	KUNIT_EXPECT_GE(test, w[0].won + w[1].won, 1);
+}
+
 static struct kunit_case kho_tracker_cases[] = {
 	KUNIT_CASE(tracker_every_order),
 	KUNIT_CASE(tracker_real_pages),
@@ -982,6 +1078,8 @@ static struct kunit_case kho_tracker_cases[] = {
 	KUNIT_CASE(tracker_validate_order_too_high),
 	KUNIT_CASE(tracker_validate_beyond_memory),
 	KUNIT_CASE(tracker_concurrent),
+	KUNIT_CASE(tracker_claim),
+	KUNIT_CASE(tracker_claim_race),
 	{}
 };
 
