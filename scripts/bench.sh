@@ -84,6 +84,7 @@ parse_log() {
 		print "early_pages", f[6]
 		print "early_cycles", f[8]
 		cycles = f[8]
+		fdt_cycles = f[13]
 	}
 	k == 2 && /^kho_test: restore: folios=/ {
 		print "restore_ns", val($0, "ns")
@@ -98,7 +99,12 @@ parse_log() {
 		print "finish_ns", lastnum($0)
 	}
 	k == 2 && /^Run \/init as init process/ { printf "init_ns %.0f\n", ts * 1e9 }
-	END { if (cycles != "" && mhz > 0) printf "early_ns %.0f\n", cycles * 1000 / mhz }
+	END {
+		if (cycles != "" && mhz > 0)
+			printf "early_ns %.0f\n", cycles * 1000 / mhz
+		if (fdt_cycles != "" && mhz > 0)
+			printf "early_fdt_ns %.0f\n", fdt_cycles * 1000 / mhz
+	}
 	'
 }
 

@@ -11,12 +11,14 @@
  *                         from scratch (and the first MiB, which no kernel
  *                         ever preserves) from now on
  *  init_mem_mapping()     the direct map covers all RAM
- *  kho_restore_early():   validate header, FDT and tracker; reserve the
- *                         preserved runs and the handover's own pages; then
+ *  kho_restore_early():   validate header and tracker; reserve the preserved
+ *                         runs and the handover's own pages; then validate
+ *                         the FDT (nothing reads it before initcalls) and
  *                         let memblock allocate anywhere again
  *
- * Anything wrong: one log line, nothing reserved, a cold boot, and
- * kho_in_state() says KHO_IN_BAD so drivers fence what was left running.
+ * Anything wrong: one log line, nothing reserved (what was reserved before
+ * the FDT failed is released again), a cold boot, and kho_in_state() says
+ * KHO_IN_BAD so drivers fence what was left running.
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
@@ -245,14 +247,14 @@ int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why)
 	return *why ? -EINVAL : 0;
 }
 
-static int __init kho_validate(phys_addr_t hdr_phys, const char **why)
+/* What must hold before any preserved page is reserved. */
+static int __init kho_validate_memory(phys_addr_t hdr_phys, const char **why)
 {
 	struct kho_tracker_check check = {
 		.is_usable = kho_usable,
 		.max_nodes = PHYS_PFN(memblock_phys_mem_size()),
 	};
 	const struct kho_hdr *hdr;
-	const void *fdt;
 
 	*why = "header outside RAM";
 	if (!PAGE_ALIGNED(hdr_phys) || !kho_usable(hdr_phys, PAGE_SIZE, NULL))
@@ -260,18 +262,22 @@ static int __init kho_validate(phys_addr_t hdr_phys, const char **why)
 	hdr = phys_to_virt(hdr_phys);
 	if (kho_check_hdr(hdr, why))
 		return -EINVAL;
-
 	*why = "FDT outside RAM";
 	if (!kho_usable(hdr->fdt_phys, hdr->fdt_size, NULL))
 		return -EINVAL;
-	fdt = phys_to_virt(hdr->fdt_phys);
-	if (kho_check_fdt(fdt, hdr->fdt_size, hdr->fdt_crc, why))
-		return -EINVAL;
-	if (kho_check_root(fdt, hdr, hdr_phys, why))
-		return -EINVAL;
-
 	kho_tracker_init(&kho_in.tracker, (struct kho_tracker_root *)hdr->order);
 	return kho_tracker_validate(&kho_in.tracker, &check, why);
+}
+
+/* The FDT's contents, once its pages and all preserved memory are safe. */
+static int __init kho_validate_fdt(phys_addr_t hdr_phys, const char **why)
+{
+	const struct kho_hdr *hdr = phys_to_virt(hdr_phys);
+	const void *fdt = phys_to_virt(hdr->fdt_phys);
+
+	if (kho_check_fdt(fdt, hdr->fdt_size, hdr->fdt_crc, why))
+		return -EINVAL;
+	return kho_check_root(fdt, hdr, hdr_phys, why);
 }
 
 /*
@@ -289,10 +295,23 @@ static void __init kho_reserve(phys_addr_t phys, phys_addr_t size)
 		memblock_reserved_mark_noinit(phys, size);
 }
 
-/* What kho_restore_early() reserved. */
+/*
+ * Undo kho_reserve() for a handover rejected after it. Every range the
+ * checks let through is outside scratch and above 1 MiB, where nothing
+ * else is reserved this early (this kernel, its initrd and memblock's
+ * allocations so far are all in scratch), so freeing it frees only ours.
+ */
+static void __init kho_unreserve(phys_addr_t phys, phys_addr_t size)
+{
+	memblock_phys_free(phys, size);
+}
+
+/* What kho_restore_early() reserved, or released again. */
 struct kho_reserved {
+	void (*fn)(phys_addr_t phys, phys_addr_t size);
 	unsigned long runs;
 	unsigned long pages;
+	unsigned long nodes;
 };
 
 static int __init kho_reserve_run(unsigned long pfn, unsigned int order,
@@ -300,7 +319,7 @@ static int __init kho_reserve_run(unsigned long pfn, unsigned int order,
 {
 	struct kho_reserved *reserved = arg;
 
-	kho_reserve(PFN_PHYS(pfn), PFN_PHYS(nr << order));
+	reserved->fn(PFN_PHYS(pfn), PFN_PHYS(nr << order));
 	reserved->runs++;
 	reserved->pages += nr << order;
 	return 0;
@@ -308,11 +327,28 @@ static int __init kho_reserve_run(unsigned long pfn, unsigned int order,
 
 static int __init kho_reserve_node(phys_addr_t node, void *arg)
 {
-	unsigned long *nodes = arg;
+	struct kho_reserved *reserved = arg;
 
-	kho_reserve(node, PAGE_SIZE);
-	(*nodes)++;
+	reserved->fn(node, PAGE_SIZE);
+	reserved->nodes++;
 	return 0;
+}
+
+/* Apply @reserved->fn to the handover's pages and every preserved run. */
+static void __init kho_reserve_all(struct kho_reserved *reserved)
+{
+	const struct kho_hdr *hdr = phys_to_virt(kho_in.sd.hdr_phys);
+
+	reserved->fn(kho_in.sd.hdr_phys, PAGE_SIZE);
+	reserved->fn(hdr->fdt_phys, hdr->fdt_size);
+	kho_tracker_walk_nodes(&kho_in.tracker, kho_reserve_node, reserved);
+	kho_tracker_walk(&kho_in.tracker, kho_reserve_run, reserved);
+}
+
+static void __init kho_restore_reject(const char *why)
+{
+	kho_reject(why);
+	memblock_set_kho_scratch_only(false);
 }
 
 /**
@@ -320,12 +356,17 @@ static int __init kho_reserve_node(phys_addr_t node, void *arg)
  *
  * Called once the direct map covers all RAM, while memblock still
  * allocates only from scratch. Ends scratch-only allocation either way.
+ *
+ * Memory first: the header and the tracker are all it takes to know what
+ * to protect, so they are checked and every preserved page reserved before
+ * the FDT is parsed. The FDT is checked right after; if it is bad, the
+ * reservations are released and the handover rejected as a whole.
  */
 void __init kho_restore_early(void)
 {
-	struct kho_reserved reserved = {};
-	unsigned long nodes = 0;
-	cycles_t start;
+	struct kho_reserved reserved = { .fn = kho_reserve };
+	struct kho_reserved released = { .fn = kho_unreserve };
+	cycles_t start, protected;
 	const char *why;
 
 	if (!kho_sd_valid())
@@ -335,23 +376,25 @@ void __init kho_restore_early(void)
 	 * early TSC calibration worked, which under emulation it may not.
 	 */
 	start = get_cycles();
-	if (kho_validate(kho_in.sd.hdr_phys, &why)) {
-		kho_reject(why);
-		memblock_set_kho_scratch_only(false);
+	if (kho_validate_memory(kho_in.sd.hdr_phys, &why)) {
+		kho_restore_reject(why);
 		return;
 	}
+	kho_reserve_all(&reserved);
+	protected = get_cycles();
+
+	if (kho_validate_fdt(kho_in.sd.hdr_phys, &why)) {
+		kho_reserve_all(&released);
+		kho_restore_reject(why);
+		return;
+	}
+	memblock_set_kho_scratch_only(false);
 	kho_in.hdr = phys_to_virt(kho_in.sd.hdr_phys);
 	kho_in.fdt = phys_to_virt(kho_in.hdr->fdt_phys);
-
-	kho_reserve(kho_in.sd.hdr_phys, PAGE_SIZE);
-	kho_reserve(kho_in.hdr->fdt_phys, kho_in.hdr->fdt_size);
-	kho_tracker_walk_nodes(&kho_in.tracker, kho_reserve_node, &nodes);
-	kho_tracker_walk(&kho_in.tracker, kho_reserve_run, &reserved);
-	memblock_set_kho_scratch_only(false);
-
 	kho_in.state = KHO_IN_VALID;
 	pr_info("handover %llu accepted: %lu preserved pages protected, %lu tracker pages\n",
-		kho_in.hdr->generation, reserved.pages, nodes);
-	pr_info("early restore: %lu runs, %lu pages, %llu cycles\n",
-		reserved.runs, reserved.pages, (u64)(get_cycles() - start));
+		kho_in.hdr->generation, reserved.pages, reserved.nodes);
+	pr_info("early restore: %lu runs, %lu pages, %llu cycles, FDT checked in %llu more\n",
+		reserved.runs, reserved.pages, (u64)(protected - start),
+		(u64)(get_cycles() - protected));
 }

@@ -3,6 +3,8 @@
 
 say() { echo "khotest: $KHOTEST_STAGE: $*"; }
 fail() { say "FAIL $*"; exit 1; }
+# The kernel's MemTotal in KiB: all RAM but what was reserved at boot.
+memtotal_kib() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 
 # Repack the running rootfs as the initramfs of the next kernel, so a
 # chain of kexecs keeps every test program.
