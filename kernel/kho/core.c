@@ -36,8 +36,8 @@ bool kho_out_ready(void)
 /* ---- preserving memory ---------------------------------------------------- */
 
 /* Preserved memory must be ordinary RAM, outside scratch. */
-static int kho_check_ram(struct page *page, unsigned long pfn,
-			 unsigned int order)
+static __always_inline int kho_check_ram(struct page *page, unsigned long pfn,
+					 unsigned int order)
 {
 	if (PageReserved(page))
 		return -EINVAL;
@@ -173,14 +173,14 @@ out:
 }
 
 /* kho_preserve_folio() when the tracker must grow: inside a section. */
-static int kho_preserve_folio_slow(unsigned long pfn, unsigned int order)
+static noinline int kho_preserve_folio_slow(struct folio *folio)
 {
 	int err;
 
 	err = kho_out_enter();
 	if (err)
 		return err;
-	err = kho_preserve_block(pfn, order);
+	err = kho_preserve_block(folio_pfn(folio), folio_order(folio));
 	kho_out_leave();
 	return err;
 }
@@ -190,11 +190,11 @@ static int kho_preserve_folio_slow(unsigned long pfn, unsigned int order)
  * @folio: the folio; it must not be freed, split or migrated while preserved
  *
  * Takes no lock unless the tracker must grow. Against a concurrent freeze,
- * the state is read again after the folio's bit is set (a full barrier):
- * if frozen meanwhile, the bit is cleared and -EBUSY returned; if still
- * open, the bit was set before the freeze began. A caller that orders its
- * preserves against its own handler's serialize with a lock of its own
- * therefore sees -EBUSY for every preserve its serialize did not see.
+ * the tracker reads its seal after the folio's bit is set (a full
+ * barrier): if sealed meanwhile, the bit is cleared and -EBUSY returned;
+ * if not, the bit was set before the freeze began. A caller that orders
+ * its preserves against its own handler's serialize with a lock of its
+ * own therefore sees -EBUSY for every preserve its serialize did not see.
  *
  * Return: 0, -EEXIST if any of its memory is already preserved, -EINVAL for
  * memory that cannot be preserved (scratch, reserved), -EBUSY once frozen,
@@ -218,11 +218,7 @@ int kho_preserve_folio(struct folio *folio)
 		return err;
 	err = kho_tracker_claim(&kho_out.tracker, pfn, order, false);
 	if (err == -EAGAIN)
-		return kho_preserve_folio_slow(pfn, order);
-	if (!err && !kho_out_open()) {
-		kho_tracker_clear(&kho_out.tracker, pfn, order);
-		err = -EBUSY;
-	}
+		return kho_preserve_folio_slow(folio);
 	return err;
 }
 EXPORT_SYMBOL_GPL(kho_preserve_folio);
@@ -595,6 +591,13 @@ static void kho_seal_hdr(void)
 	hdr->crc = kho_crc32(hdr, sizeof(*hdr));
 }
 
+/* Open again after a failed freeze or an abort; under kho_out.lock. */
+static void kho_out_thaw(void)
+{
+	kho_tracker_seal(&kho_out.tracker, false);
+	WRITE_ONCE(kho_out.state, KHO_OUT_OPEN);
+}
+
 /**
  * kho_freeze - seal the outgoing handover
  *
@@ -617,14 +620,15 @@ int kho_freeze(void)
 		err = -EBUSY;
 		goto out;
 	}
-	/* Sections end first; lock-free preservers check the state again. */
+	/* Sections end first; lock-free preservers check the seal. */
 	down_write(&kho_out.preserve_sem);
 	WRITE_ONCE(kho_out.state, KHO_OUT_FROZEN);
+	kho_tracker_seal(&kho_out.tracker, true);
 	up_write(&kho_out.preserve_sem);
 
 	err = kho_build_fdt();
 	if (err) {
-		WRITE_ONCE(kho_out.state, KHO_OUT_OPEN);
+		kho_out_thaw();
 		goto out;
 	}
 	kho_seal_hdr();
@@ -658,7 +662,7 @@ int kho_abort(void)
 	kho_out.hdr->crc = 0;
 	kho_out.hdr->fdt_phys = 0;
 	kho_fdt_free(&kho_out.fdt);
-	WRITE_ONCE(kho_out.state, KHO_OUT_OPEN);
+	kho_out_thaw();
 	pr_info("aborted: preserved state thawed\n");
 out:
 	mutex_unlock(&kho_out.lock);

@@ -28,8 +28,9 @@
  *   kho_out.preserve_sem (rwsem): taken for read by preserve/unpreserve
  *     sections, for write by freeze to wait out sections in flight. Nests
  *     inside kho_out.lock. kho_preserve_folio() takes it only when the
- *     tracker must grow: otherwise it reads the state, sets one tracker
- *     bit, and reads the state again (undoing the bit if frozen).
+ *     tracker must grow: otherwise it sets one tracker bit and reads the
+ *     tracker's seal, which freeze sets under it (undoing the bit if
+ *     sealed).
  *   kho_memfds.lock (mutex, memfd.c): the preserved and handed-over memfds.
  *     Taken inside kho_out.lock (the memfd handler serializes under it),
  *     and outside kho_out.preserve_sem (a memfd is preserved inside one
@@ -88,6 +89,10 @@ static inline unsigned int kho_block_order(unsigned long pfn, unsigned long nr,
  * @grow_lock: serializes growing a tree's height
  * @orders: bit o set once any folio of order o was set (never cleared):
  *	the orders kho_tracker_claim() searches
+ * @sealed: sets and claims fail with -EBUSY, see kho_tracker_seal()
+ * @hull: per order above 0, [first, end) holds every pfn of every folio
+ *	of that order ever set (it only grows): a claim skips a higher
+ *	order whose hull misses its pfn
  * @nr_nodes: node pages in use (inner nodes and leaves)
  *
  * Preserved folios are not counted as they are set, see
@@ -98,6 +103,11 @@ struct kho_tracker {
 	unsigned long tops[KHO_NR_ORDERS];
 	spinlock_t grow_lock;	/* innermost, see the lock order above */
 	unsigned long orders;
+	bool sealed;
+	struct kho_hull {
+		unsigned long first;
+		unsigned long end;
+	} hull[KHO_NR_ORDERS];
 	atomic_long_t nr_nodes;
 };
 
@@ -115,6 +125,7 @@ unsigned long kho_tracker_count(struct kho_tracker *t, unsigned int order);
 
 int kho_tracker_claim(struct kho_tracker *t, unsigned long pfn,
 		      unsigned int order, bool may_sleep);
+void kho_tracker_seal(struct kho_tracker *t, bool sealed);
 
 /* Called for each run of @nr consecutive preserved folios of one order. */
 typedef int (*kho_run_fn)(unsigned long pfn, unsigned int order,

@@ -130,6 +130,42 @@ static __always_inline bool kho_key_is_set(struct kho_tracker *t,
 	return leaf && test_bit(kho_leaf_bit(key), leaf);
 }
 
+/*
+ * The hull of an order: the pfns every folio of that order ever set lies
+ * in. It only grows, before the folio's bit is set, so a claim that finds
+ * its pfn outside a higher order's hull after setting its own bit knows no
+ * folio of that order can contain it (or the other claim sees this one).
+ * Order 0 has none: no claim searches a lower order by containment.
+ */
+static void kho_hull_reset(struct kho_tracker *t, unsigned int order, bool full)
+{
+	WRITE_ONCE(t->hull[order].first, full ? 0 : ULONG_MAX);
+	WRITE_ONCE(t->hull[order].end, full ? ULONG_MAX : 0);
+}
+
+static __always_inline void kho_hull_extend(struct kho_tracker *t,
+					    unsigned int order,
+					    unsigned long pfn)
+{
+	struct kho_hull *hull = &t->hull[order];
+	unsigned long end = pfn + (1UL << order);
+	unsigned long old;
+
+	old = READ_ONCE(hull->first);
+	while (pfn < old && !try_cmpxchg(&hull->first, &old, pfn))
+		;
+	old = READ_ONCE(hull->end);
+	while (end > old && !try_cmpxchg(&hull->end, &old, end))
+		;
+}
+
+static __always_inline bool kho_hull_has(struct kho_tracker *t,
+					 unsigned int order, unsigned long pfn)
+{
+	return pfn >= READ_ONCE(t->hull[order].first) &&
+	       pfn < READ_ONCE(t->hull[order].end);
+}
+
 /* Fewest inner levels a tree needs to hold @key. */
 static unsigned int kho_levels_for(unsigned long key)
 {
@@ -296,10 +332,13 @@ void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots)
 
 	t->roots = roots;
 	t->orders = 0;
+	t->sealed = false;
 	for (order = 0; order < KHO_NR_ORDERS; order++) {
 		t->tops[order] = kho_root_pack(kho_root_raw(t, order));
 		if (t->tops[order] && order <= KHO_MAX_ORDER)
 			t->orders |= BIT(order);
+		/* Where a received tree's folios lie is not known: anywhere. */
+		kho_hull_reset(t, order, t->tops[order]);
 	}
 	spin_lock_init(&t->grow_lock);
 	atomic_long_set(&t->nr_nodes, 0);
@@ -318,7 +357,7 @@ static bool kho_overlaps_other(struct kho_tracker *t, unsigned long pfn,
 	if (others & (BIT(order) - 1))
 		return kho_tracker_overlaps_in(t, pfn, order, others);
 	for_each_set_bit(o, &others, KHO_MAX_ORDER + 1)
-		if (kho_key_is_set(t, o, pfn >> o))
+		if (kho_hull_has(t, o, pfn) && kho_key_is_set(t, o, pfn >> o))
 			return true;
 	return false;
 }
@@ -332,6 +371,8 @@ static int kho_set(struct kho_tracker *t, unsigned int order,
 	/* Before the bit, so that a claim of another order searches here. */
 	if (!test_bit(order, &t->orders))
 		set_bit(order, &t->orders);
+	if (order)
+		kho_hull_extend(t, order, key << order);
 	leaf = kho_leaf_find(kho_tree_read(t, order), key);
 	if (!leaf && !may_sleep)
 		return -EAGAIN;
@@ -340,7 +381,13 @@ static int kho_set(struct kho_tracker *t, unsigned int order,
 	if (IS_ERR(leaf))
 		return PTR_ERR(leaf);
 	/* A full barrier: a search after it sees what others set before. */
-	return test_and_set_bit(kho_leaf_bit(key), leaf) ? -EEXIST : 0;
+	if (test_and_set_bit(kho_leaf_bit(key), leaf))
+		return -EEXIST;
+	if (READ_ONCE(t->sealed)) {
+		clear_bit(kho_leaf_bit(key), leaf);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /**
@@ -354,7 +401,7 @@ static int kho_set(struct kho_tracker *t, unsigned int order,
  *
  * Return: 0; -EINVAL if @order is above KHO_MAX_ORDER, @pfn is not aligned
  * to it or lies past the physical address space; -EEXIST if already set;
- * -ENOMEM.
+ * -ENOMEM; -EBUSY if sealed.
  */
 int kho_tracker_set(struct kho_tracker *t, unsigned long pfn, unsigned int order)
 {
@@ -386,11 +433,20 @@ static noinline int kho_claim_slow(struct kho_tracker *t, unsigned long pfn,
 	return 0;
 }
 
+/* Is the folio of order @o containing @pfn set? Out of line: see below. */
+static noinline bool kho_contained(struct kho_tracker *t, unsigned int o,
+				   unsigned long pfn)
+{
+	return kho_key_is_set(t, o, pfn >> o);
+}
+
 /*
  * kho_tracker_claim() without a call, in the common case: @order is in
  * use, its leaf for @key exists, and no lower order is in use, so each
- * other order needs one bit test. Returns false, with nothing changed,
- * when the claim needs kho_claim_slow().
+ * other order needs one bit test, and none at all if @pfn is outside the
+ * order's hull: that test is a call, to keep the common path's registers
+ * few. Returns false, with nothing changed, when the claim needs
+ * kho_claim_slow().
  */
 static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 					   unsigned long pfn,
@@ -407,9 +463,16 @@ static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 	leaf = kho_leaf_find(kho_tree_read(t, order), key);
 	if (!leaf)
 		return false;
+	if (order)
+		kho_hull_extend(t, order, pfn);
 	*ret = -EEXIST;
 	if (test_and_set_bit(bit, leaf))
 		return true;
+	if (READ_ONCE(t->sealed)) {
+		clear_bit(bit, leaf);
+		*ret = -EBUSY;
+		return true;
+	}
 	/* Read again after the barrier: a lower order may have come. */
 	orders = READ_ONCE(t->orders);
 	if (orders & (BIT(order) - 1)) {
@@ -418,13 +481,33 @@ static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 	}
 	orders &= ~GENMASK(order, 0);
 	for_each_set_bit(o, &orders, KHO_MAX_ORDER + 1) {
-		if (kho_key_is_set(t, o, pfn >> o)) {
+		if (kho_hull_has(t, o, pfn) && kho_contained(t, o, pfn)) {
 			clear_bit(bit, leaf);
 			return true;
 		}
 	}
 	*ret = 0;
 	return true;
+}
+
+static __always_inline int kho_claim(struct kho_tracker *t, unsigned long pfn,
+				     unsigned int order, bool may_sleep)
+{
+	unsigned long key;
+	int err;
+
+	err = kho_key(pfn, order, &key);
+	if (err)
+		return err;
+	if (kho_claim_fast(t, pfn, order, key, &err))
+		return err;
+	return kho_claim_slow(t, pfn, order, key, may_sleep);
+}
+
+static noinline int kho_claim_order0(struct kho_tracker *t, unsigned long pfn,
+				     bool may_sleep)
+{
+	return kho_claim(t, pfn, 0, may_sleep);
 }
 
 /**
@@ -446,15 +529,25 @@ static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 int kho_tracker_claim(struct kho_tracker *t, unsigned long pfn,
 		      unsigned int order, bool may_sleep)
 {
-	unsigned long key;
-	int err;
+	/* Order 0 is most folios: its own copy, with the order a constant. */
+	if (!order)
+		return kho_claim_order0(t, pfn, may_sleep);
+	return kho_claim(t, pfn, order, may_sleep);
+}
 
-	err = kho_key(pfn, order, &key);
-	if (err)
-		return err;
-	if (kho_claim_fast(t, pfn, order, key, &err))
-		return err;
-	return kho_claim_slow(t, pfn, order, key, may_sleep);
+/**
+ * kho_tracker_seal() - make every set and claim from now on fail, or not
+ * @t: the tracker
+ * @sealed: true once the header holding @t's roots is sealed
+ *
+ * Claims that take no lock read the seal after setting their bit (a full
+ * barrier) and undo the bit if it is set: a claim that returns 0 set its
+ * bit before the seal. The caller makes sure nothing else changes @t
+ * while sealed (kho_out.preserve_sem).
+ */
+void kho_tracker_seal(struct kho_tracker *t, bool sealed)
+{
+	WRITE_ONCE(t->sealed, sealed);
 }
 
 /**
@@ -593,6 +686,9 @@ bool kho_tracker_overlaps_in(struct kho_tracker *t, unsigned long pfn,
 	    check_add_overflow(pfn, (1UL << order) - 1, &last))
 		last = ULONG_MAX;
 	for_each_set_bit(o, &orders, KHO_MAX_ORDER + 1) {
+		if (o && (last < READ_ONCE(t->hull[o].first) ||
+			  pfn >= READ_ONCE(t->hull[o].end)))
+			continue;
 		if (kho_tree_any(kho_tree_read(t, o), pfn >> o, last >> o))
 			return true;
 	}
@@ -845,6 +941,7 @@ void kho_tracker_destroy(struct kho_tracker *t)
 		if (order <= KHO_MAX_ORDER)
 			kho_visit_tree(&free_all, order, kho_tree_read(t, order));
 		kho_root_write(t, order, (struct kho_tree) {});
+		kho_hull_reset(t, order, false);
 	}
 	t->orders = 0;
 	atomic_long_set(&t->nr_nodes, 0);

@@ -982,11 +982,21 @@ static void tracker_claim(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kho_tracker_test(t, base + 16, 2));
 	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 32, 0, false), 0);
 
+	/* Sealed: nothing changes, by either path. */
+	kho_tracker_seal(t, true);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 33, 0, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 64, 4, true), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, kho_tracker_test(t, base + 33, 0));
+	KUNIT_EXPECT_FALSE(test, kho_tracker_test(t, base + 64, 4));
+	kho_tracker_seal(t, false);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 64, 4, true), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_claim(t, base + 65, 0, false), -EEXIST);
+
 	/* The orders in use are what a claim searches. */
 	KUNIT_EXPECT_EQ(test, t->orders, BIT(0) | BIT(2) | BIT(4));
 	KUNIT_EXPECT_EQ(test, nr_folios(t, 0), 3);
 	KUNIT_EXPECT_EQ(test, nr_folios(t, 2), 0);
-	KUNIT_EXPECT_EQ(test, nr_folios(t, 4), 1);
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 4), 2);
 }
 
 struct claim_worker {
