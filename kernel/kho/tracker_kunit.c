@@ -1062,6 +1062,61 @@ static void tracker_claim_race(struct kunit *test)
 	KUNIT_EXPECT_GE(test, w[0].won + w[1].won, 1);
 }
 
+struct seal_worker {
+	struct work_struct work;
+	struct kho_tracker *t;
+	unsigned long won, busy;
+	int err;
+};
+
+#define SEAL_KEYS	30000		/* all in the leaf of key 0 */
+
+/* Claims keys 1..SEAL_KEYS; waits for the seal halfway, so some fail. */
+static void seal_work(struct work_struct *work)
+{
+	struct seal_worker *w = container_of(work, struct seal_worker, work);
+	unsigned long i;
+	int err;
+
+	for (i = 1; i <= SEAL_KEYS; i++) {
+		while (i == SEAL_KEYS / 2 && !READ_ONCE(w->t->sealed))
+			cond_resched();
+		err = kho_tracker_claim(w->t, i, 0, false);
+		if (!err)
+			w->won++;
+		else if (err == -EBUSY)
+			w->busy++;
+		else if (!w->err)
+			w->err = err;
+	}
+}
+
+/*
+ * A seal comes down in the middle of lock-free claims: every claim that
+ * returned 0 has its bit, every one refused has none, and after the seal
+ * nothing more is set.
+ */
+static void tracker_seal_race(struct kunit *test)
+{
+	struct kho_tracker *t = new_tracker(test);
+	struct seal_worker w = { .t = t };
+	unsigned long set_at_seal;
+
+	KUNIT_ASSERT_EQ(test, kho_tracker_set(t, 0, 0), 0);
+	INIT_WORK(&w.work, seal_work);
+	queue_work(system_unbound_wq, &w.work);
+	while (nr_folios(t, 0) < 100)
+		cond_resched();
+	kho_tracker_seal(t, true);
+	set_at_seal = nr_folios(t, 0);
+	flush_work(&w.work);
+	KUNIT_EXPECT_EQ(test, w.err, 0);
+	KUNIT_EXPECT_EQ(test, w.won + w.busy, SEAL_KEYS);
+	KUNIT_EXPECT_EQ(test, nr_folios(t, 0), w.won + 1);
+	KUNIT_EXPECT_LE(test, nr_folios(t, 0), set_at_seal);
+	KUNIT_EXPECT_GE(test, w.busy, SEAL_KEYS / 2 + 1);
+}
+
 static struct kunit_case kho_tracker_cases[] = {
 	KUNIT_CASE(tracker_every_order),
 	KUNIT_CASE(tracker_real_pages),
@@ -1090,6 +1145,7 @@ static struct kunit_case kho_tracker_cases[] = {
 	KUNIT_CASE(tracker_concurrent),
 	KUNIT_CASE(tracker_claim),
 	KUNIT_CASE(tracker_claim_race),
+	KUNIT_CASE(tracker_seal_race),
 	{}
 };
 
