@@ -341,8 +341,8 @@ static void __init kho_reserve_all(struct kho_reserved *reserved)
 
 	reserved->fn(kho_in.sd.hdr_phys, PAGE_SIZE);
 	reserved->fn(hdr->fdt_phys, hdr->fdt_size);
-	kho_tracker_walk_nodes(&kho_in.tracker, kho_reserve_node, reserved);
-	kho_tracker_walk(&kho_in.tracker, kho_reserve_run, reserved);
+	kho_tracker_walk_all(&kho_in.tracker, kho_reserve_node, kho_reserve_run,
+			     reserved);
 }
 
 static void __init kho_restore_reject(const char *why)

@@ -133,6 +133,8 @@ typedef int (*kho_run_fn)(unsigned long pfn, unsigned int order,
 /* Called for each node page of the tracker. */
 typedef int (*kho_node_fn)(phys_addr_t node, void *arg);
 
+int kho_tracker_walk_all(struct kho_tracker *t, kho_node_fn node_fn,
+			 kho_run_fn run_fn, void *arg);
 int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg);
 int kho_tracker_walk_nodes(struct kho_tracker *t, kho_node_fn fn, void *arg);
 

@@ -792,22 +792,31 @@ static bool kho_next_run(const unsigned long *bits, unsigned long *start,
 	return true;
 }
 
-struct kho_run_walk {
+/* A walk calling back for nodes, runs, or both. */
+struct kho_walk {
 	struct kho_visitor v;
-	kho_run_fn fn;
+	kho_node_fn node_fn;
+	kho_run_fn run_fn;
 	void *arg;
 };
+
+static int kho_walk_node(struct kho_visitor *v, phys_addr_t node)
+{
+	struct kho_walk *walk = container_of(v, struct kho_walk, v);
+
+	return walk->node_fn(node, walk->arg);
+}
 
 static int kho_walk_leaf(struct kho_visitor *v, const unsigned long *bits,
 			 unsigned long base)
 {
-	struct kho_run_walk *walk = container_of(v, struct kho_run_walk, v);
+	struct kho_walk *walk = container_of(v, struct kho_walk, v);
 	unsigned long start, end;
 	int err;
 
 	for (start = 0; kho_next_run(bits, &start, &end); start = end) {
-		err = walk->fn((base + start) << v->order, v->order,
-			       end - start, walk->arg);
+		err = walk->run_fn((base + start) << v->order, v->order,
+				   end - start, walk->arg);
 		if (err)
 			return err;
 	}
@@ -829,26 +838,46 @@ static int kho_visit_all(struct kho_tracker *t, struct kho_visitor *v)
 }
 
 /**
- * kho_tracker_walk() - call a function for every run of preserved folios
+ * kho_tracker_walk_all() - call functions for every node and every run
  * @t: the tracker
- * @fn: called with the first pfn, the order and the number of folios of
- *	each run of consecutive folios of one order
- * @arg: passed to @fn
+ * @node_fn: if not NULL, called with the physical address of each inner
+ *	node and leaf, parents before their children
+ * @run_fn: if not NULL, called with the first pfn, the order and the
+ *	number of folios of each run of consecutive folios of one order
+ * @arg: passed to both
  *
- * Orders ascend, and within an order pfns ascend. A run never crosses a
- * leaf (KHO_LEAF_BITS folios); callers that want longer runs merge them.
+ * One pass over the trees. Orders ascend, and within an order pfns ascend.
+ * A run never crosses a leaf (KHO_LEAF_BITS folios); callers that want
+ * longer runs merge them.
  *
- * Return: 0, or the first non-zero value @fn returned, which ends the walk.
+ * Return: 0, or the first non-zero value a function returned, which ends
+ * the walk.
  */
-int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg)
+int kho_tracker_walk_all(struct kho_tracker *t, kho_node_fn node_fn,
+			 kho_run_fn run_fn, void *arg)
 {
-	struct kho_run_walk walk = {
-		.v.leaf = kho_walk_leaf,
-		.fn = fn,
+	struct kho_walk walk = {
+		.v.enter = node_fn ? kho_walk_node : NULL,
+		.v.leaf = run_fn ? kho_walk_leaf : NULL,
+		.node_fn = node_fn,
+		.run_fn = run_fn,
 		.arg = arg,
 	};
 
 	return kho_visit_all(t, &walk.v);
+}
+
+/**
+ * kho_tracker_walk() - call a function for every run of preserved folios
+ * @t: the tracker
+ * @fn: see kho_tracker_walk_all()'s @run_fn
+ * @arg: passed to @fn
+ *
+ * Return: as kho_tracker_walk_all().
+ */
+int kho_tracker_walk(struct kho_tracker *t, kho_run_fn fn, void *arg)
+{
+	return kho_tracker_walk_all(t, NULL, fn, arg);
 }
 
 struct kho_count_walk {
@@ -886,37 +915,17 @@ unsigned long kho_tracker_count(struct kho_tracker *t, unsigned int order)
 	return walk.folios;
 }
 
-struct kho_node_walk {
-	struct kho_visitor v;
-	kho_node_fn fn;
-	void *arg;
-};
-
-static int kho_walk_node(struct kho_visitor *v, phys_addr_t node)
-{
-	struct kho_node_walk *walk = container_of(v, struct kho_node_walk, v);
-
-	return walk->fn(node, walk->arg);
-}
-
 /**
  * kho_tracker_walk_nodes() - call a function for every node page
  * @t: the tracker
- * @fn: called with the physical address of each inner node and leaf,
- *	parents before their children
+ * @fn: see kho_tracker_walk_all()'s @node_fn
  * @arg: passed to @fn
  *
- * Return: 0, or the first non-zero value @fn returned, which ends the walk.
+ * Return: as kho_tracker_walk_all().
  */
 int kho_tracker_walk_nodes(struct kho_tracker *t, kho_node_fn fn, void *arg)
 {
-	struct kho_node_walk walk = {
-		.v.enter = kho_walk_node,
-		.fn = fn,
-		.arg = arg,
-	};
-
-	return kho_visit_all(t, &walk.v);
+	return kho_tracker_walk_all(t, fn, NULL, arg);
 }
 
 static void kho_destroy_node(struct kho_visitor *v, phys_addr_t node)
