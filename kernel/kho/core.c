@@ -172,17 +172,25 @@ out:
 	return err;
 }
 
-/* kho_preserve_folio() when the tracker must grow: inside a section. */
-static noinline int kho_preserve_folio_slow(struct folio *folio)
+/* Apply @block_op to @folio inside a preserve section. */
+static int kho_folio_in_section(struct folio *folio,
+				int (*block_op)(unsigned long pfn,
+						unsigned int order))
 {
 	int err;
 
 	err = kho_out_enter();
 	if (err)
 		return err;
-	err = kho_preserve_block(folio_pfn(folio), folio_order(folio));
+	err = block_op(folio_pfn(folio), folio_order(folio));
 	kho_out_leave();
 	return err;
+}
+
+/* kho_preserve_folio() when the tracker must grow: inside a section. */
+static noinline int kho_preserve_folio_slow(struct folio *folio)
+{
+	return kho_folio_in_section(folio, kho_preserve_block);
 }
 
 /**
@@ -231,14 +239,7 @@ EXPORT_SYMBOL_GPL(kho_preserve_folio);
  */
 int kho_unpreserve_folio(struct folio *folio)
 {
-	int err;
-
-	err = kho_out_enter();
-	if (err)
-		return err;
-	err = kho_unpreserve_block(folio_pfn(folio), folio_order(folio));
-	kho_out_leave();
-	return err;
+	return kho_folio_in_section(folio, kho_unpreserve_block);
 }
 EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
 

@@ -159,11 +159,14 @@ static __always_inline void kho_hull_extend(struct kho_tracker *t,
 		;
 }
 
-static __always_inline bool kho_hull_has(struct kho_tracker *t,
-					 unsigned int order, unsigned long pfn)
+/* Does [@first, @last] meet @order's hull? */
+static __always_inline bool kho_hull_meets(struct kho_tracker *t,
+					   unsigned int order,
+					   unsigned long first,
+					   unsigned long last)
 {
-	return pfn >= READ_ONCE(t->hull[order].first) &&
-	       pfn < READ_ONCE(t->hull[order].end);
+	return last >= READ_ONCE(t->hull[order].first) &&
+	       first < READ_ONCE(t->hull[order].end);
 }
 
 /* Fewest inner levels a tree needs to hold @key. */
@@ -344,22 +347,41 @@ void kho_tracker_init(struct kho_tracker *t, struct kho_tracker_root *roots)
 	atomic_long_set(&t->nr_nodes, 0);
 }
 
+/* Is the folio of order @o containing @pfn set? Out of line: see below. */
+static noinline bool kho_contained(struct kho_tracker *t, unsigned int o,
+				   unsigned long pfn)
+{
+	return kho_key_is_set(t, o, pfn >> o);
+}
+
+/*
+ * Does a folio of one of @higher, all orders above @pfn's, contain @pfn?
+ * A bit test per order, and none at all if @pfn is outside the order's
+ * hull; the test is a call, to keep the lock-free claim's registers few.
+ */
+static __always_inline bool kho_contained_in(struct kho_tracker *t,
+					     unsigned long pfn,
+					     unsigned long higher)
+{
+	unsigned int o;
+
+	for_each_set_bit(o, &higher, KHO_MAX_ORDER + 1)
+		if (kho_hull_meets(t, o, pfn, pfn) && kho_contained(t, o, pfn))
+			return true;
+	return false;
+}
+
 /*
  * Does a folio of one of @others overlap [@pfn, @pfn + 2^@order)? With no
  * lower order among them, only the one folio containing the range can, at
- * each higher order: a bit test each.
+ * each higher order.
  */
 static bool kho_overlaps_other(struct kho_tracker *t, unsigned long pfn,
 			       unsigned int order, unsigned long others)
 {
-	unsigned int o;
-
 	if (others & (BIT(order) - 1))
 		return kho_tracker_overlaps_in(t, pfn, order, others);
-	for_each_set_bit(o, &others, KHO_MAX_ORDER + 1)
-		if (kho_hull_has(t, o, pfn) && kho_key_is_set(t, o, pfn >> o))
-			return true;
-	return false;
+	return kho_contained_in(t, pfn, others);
 }
 
 /* Set @key's bit in @order's tree, adding nodes if @may_sleep. */
@@ -433,20 +455,11 @@ static noinline int kho_claim_slow(struct kho_tracker *t, unsigned long pfn,
 	return 0;
 }
 
-/* Is the folio of order @o containing @pfn set? Out of line: see below. */
-static noinline bool kho_contained(struct kho_tracker *t, unsigned int o,
-				   unsigned long pfn)
-{
-	return kho_key_is_set(t, o, pfn >> o);
-}
-
 /*
  * kho_tracker_claim() without a call, in the common case: @order is in
- * use, its leaf for @key exists, and no lower order is in use, so each
- * other order needs one bit test, and none at all if @pfn is outside the
- * order's hull: that test is a call, to keep the common path's registers
- * few. Returns false, with nothing changed, when the claim needs
- * kho_claim_slow().
+ * use, its leaf for @key exists, and no lower order is in use, so only
+ * kho_contained_in() is left to ask. Returns false, with nothing changed,
+ * when the claim needs kho_claim_slow().
  */
 static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 					   unsigned long pfn,
@@ -455,7 +468,6 @@ static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 {
 	unsigned long bit = kho_leaf_bit(key);
 	unsigned long *leaf, orders;
-	unsigned int o;
 
 	orders = READ_ONCE(t->orders);
 	if (!(orders & BIT(order)) || (orders & (BIT(order) - 1)))
@@ -479,12 +491,9 @@ static __always_inline bool kho_claim_fast(struct kho_tracker *t,
 		clear_bit(bit, leaf);
 		return false;
 	}
-	orders &= ~GENMASK(order, 0);
-	for_each_set_bit(o, &orders, KHO_MAX_ORDER + 1) {
-		if (kho_hull_has(t, o, pfn) && kho_contained(t, o, pfn)) {
-			clear_bit(bit, leaf);
-			return true;
-		}
+	if (kho_contained_in(t, pfn, orders & ~GENMASK(order, 0))) {
+		clear_bit(bit, leaf);
+		return true;
 	}
 	*ret = 0;
 	return true;
@@ -686,8 +695,7 @@ bool kho_tracker_overlaps_in(struct kho_tracker *t, unsigned long pfn,
 	    check_add_overflow(pfn, (1UL << order) - 1, &last))
 		last = ULONG_MAX;
 	for_each_set_bit(o, &orders, KHO_MAX_ORDER + 1) {
-		if (o && (last < READ_ONCE(t->hull[o].first) ||
-			  pfn >= READ_ONCE(t->hull[o].end)))
+		if (o && !kho_hull_meets(t, o, pfn, last))
 			continue;
 		if (kho_tree_any(kho_tree_read(t, o), pfn >> o, last >> o))
 			return true;
