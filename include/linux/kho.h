@@ -37,6 +37,14 @@ struct kho_fdt;
  *	kexec. An error aborts the freeze.
  * @abort: undo @serialize: the freeze was aborted (not called for the
  *	handler whose @serialize failed).
+ * @has_state: optional: does the handler hold state that only a handover
+ *	can carry (kexec_load() is refused while one does)? Memory it
+ *	preserved counts anyway; a handler without @has_state counts as
+ *	holding state for as long as it is registered.
+ * @finish: optional: the update is over (kho_finish()). Drop every
+ *	reference into the incoming handover and restore nothing more; its
+ *	nodes and unrestored memory are released right after. Called once,
+ *	in registration order, with no restore of the core in progress.
  * @list: private to the KHO core
  */
 struct kho_handler {
@@ -44,6 +52,8 @@ struct kho_handler {
 	const char *compatible;
 	int (*serialize)(struct kho_handler *handler, struct kho_fdt *fdt);
 	void (*abort)(struct kho_handler *handler);
+	bool (*has_state)(struct kho_handler *handler);
+	void (*finish)(struct kho_handler *handler);
 	struct list_head list;
 };
 
@@ -114,13 +124,49 @@ static inline int kho_unpreserve_phys(phys_addr_t phys, size_t size) { return -E
 static inline int kho_register_handler(struct kho_handler *handler) { return 0; }
 static inline void kho_unregister_handler(struct kho_handler *handler) { }
 static inline bool kho_is_frozen(void) { return false; }
+
+static inline int kho_fdt_begin_node(struct kho_fdt *fdt, const char *name)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_fdt_end_node(struct kho_fdt *fdt) { return -EOPNOTSUPP; }
+static inline int kho_fdt_property(struct kho_fdt *fdt, const char *name,
+				   const void *val, int len)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_fdt_property_u64(struct kho_fdt *fdt, const char *name,
+				       u64 val)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int kho_fdt_property_string(struct kho_fdt *fdt,
+					  const char *name, const char *str)
+{
+	return -EOPNOTSUPP;
+}
+
 static inline enum kho_in_state kho_in_state(void) { return KHO_IN_NONE; }
 static inline int kho_find_node(const char *name, const char *compatible) { return -ENODEV; }
+static inline int kho_node_subnode(int node, const char *name) { return -ENODEV; }
+static inline int kho_node_next_child(int node, int child) { return -ENODEV; }
+static inline const char *kho_node_name(int node) { return NULL; }
+static inline const void *kho_node_prop(int node, const char *prop, int *len)
+{
+	return NULL;
+}
+
+static inline int kho_node_u64(int node, const char *prop, u64 *val) { return -ENODEV; }
 static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
 static inline struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 {
 	return NULL;
 }
+
+static inline int kho_finish(void) { return -ENODEV; }
 
 #endif /* CONFIG_KHO */
 
@@ -137,7 +183,6 @@ bool kho_locate_mem_hole(struct kexec_buf *kbuf,
 			 int (*cb)(struct resource *res, void *arg), int *ret);
 int kho_fill_setup_data(struct kimage *image, struct kho_setup_data *sd);
 int kho_kexec_freeze(struct kimage *image);
-void kho_kexec_abort(struct kimage *image);
 bool kho_has_preserved(void);
 #else
 static inline void kho_parse_setup_data(u64 pa_data, u32 len) { }

@@ -5,7 +5,6 @@
  */
 #define pr_fmt(fmt) "KHO: " fmt
 
-#include <linux/crc32.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kexec.h>
@@ -22,11 +21,6 @@ struct kho_out kho_out = {
 	.state = KHO_OUT_OPEN,
 	.handlers = LIST_HEAD_INIT(kho_out.handlers),
 };
-
-u32 kho_crc32(const void *buf, size_t len)
-{
-	return crc32_le(~0U, buf, len);
-}
 
 bool kho_out_ready(void)
 {
@@ -63,6 +57,7 @@ int kho_preserve_block(unsigned long pfn, unsigned int order)
 {
 	int err;
 
+	lockdep_assert_held(&kho_out.preserve_sem);
 	err = kho_check_block(pfn, order);
 	if (err)
 		return err;
@@ -72,6 +67,7 @@ int kho_preserve_block(unsigned long pfn, unsigned int order)
 /* The caller is inside kho_out_enter(). */
 int kho_unpreserve_block(unsigned long pfn, unsigned int order)
 {
+	lockdep_assert_held(&kho_out.preserve_sem);
 	if (order > KHO_MAX_ORDER || !IS_ALIGNED(pfn, 1UL << order))
 		return -EINVAL;
 	return kho_tracker_clear(&kho_out.tracker, pfn, order);
@@ -541,6 +537,7 @@ static void kho_abort_handlers(struct list_head *stop)
 {
 	struct list_head *pos;
 
+	lockdep_assert_held(&kho_out.lock);
 	for (pos = stop->prev; pos != &kho_out.handlers; pos = pos->prev) {
 		struct kho_handler *h = list_entry(pos, struct kho_handler, list);
 
@@ -555,6 +552,7 @@ static int kho_build_fdt(void)
 	struct kho_handler *h;
 	int err;
 
+	lockdep_assert_held(&kho_out.lock);
 	err = kho_fdt_init(fdt);
 	err = err ?: kho_fdt_write_root(fdt);
 	if (err)
@@ -585,6 +583,7 @@ static void kho_seal_hdr(void)
 	struct kho_hdr *hdr = kho_out.hdr;
 	void *blob = kho_out.fdt.blob;
 
+	lockdep_assert_held(&kho_out.lock);
 	hdr->fdt_phys = virt_to_phys(blob);
 	hdr->fdt_size = PAGE_SIZE << kho_out.fdt.order;
 	hdr->fdt_crc = kho_crc32(blob, fdt_totalsize(blob));
@@ -592,9 +591,10 @@ static void kho_seal_hdr(void)
 	hdr->crc = kho_crc32(hdr, sizeof(*hdr));
 }
 
-/* Open again after a failed freeze or an abort; under kho_out.lock. */
+/* Open again after a failed freeze or an abort. */
 static void kho_out_thaw(void)
 {
+	lockdep_assert_held(&kho_out.lock);
 	kho_tracker_seal(&kho_out.tracker, false);
 	WRITE_ONCE(kho_out.state, KHO_OUT_OPEN);
 }
@@ -690,23 +690,57 @@ int kho_kexec_freeze(struct kimage *image)
 	return err;
 }
 
+/* Does @h hold state that only a handover can carry? */
+static bool kho_handler_has_state(struct kho_handler *h)
+{
+	return !h->has_state || h->has_state(h);
+}
+
 /**
  * kho_has_preserved - is there outgoing state a plain kexec would drop?
  *
- * Return: true if any memory is preserved or any handler registered.
+ * kexec_load() is refused while there is: it can neither keep the next
+ * kernel inside scratch nor pass the handover on. With nothing preserved
+ * it works as on any kernel.
+ *
+ * Return: true if any memory is preserved, or a registered handler holds
+ * state (see &struct kho_handler.has_state).
  */
 bool kho_has_preserved(void)
 {
+	struct kho_handler *h;
 	unsigned int order;
+	bool state = false;
 
 	if (!kho_out_ready())
 		return false;
-	if (!list_empty(&kho_out.handlers))
-		return true;
 	for (order = 0; order <= KHO_MAX_ORDER; order++)
 		if (kho_tracker_count(&kho_out.tracker, order))
 			return true;
-	return false;
+	mutex_lock(&kho_out.lock);
+	list_for_each_entry(h, &kho_out.handlers, list) {
+		state = kho_handler_has_state(h);
+		if (state)
+			break;
+	}
+	mutex_unlock(&kho_out.lock);
+	return state;
+}
+
+/**
+ * kho_finish_handlers - call every handler's ->finish, in registration order
+ *
+ * The caller, kho_finish(), holds kho_out.lock and releases the incoming
+ * handover right after.
+ */
+void kho_finish_handlers(void)
+{
+	struct kho_handler *h;
+
+	lockdep_assert_held(&kho_out.lock);
+	list_for_each_entry(h, &kho_out.handlers, list)
+		if (h->finish)
+			h->finish(h);
 }
 
 /**

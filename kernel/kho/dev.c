@@ -39,27 +39,13 @@ struct kho_ioctl_op {
 	int (*execute)(struct kho_ucmd *ucmd);
 };
 
-/**
- * kho_ucmd_respond - copy a command's struct back to the user
- * @ucmd: the call
- * @cmd_len: the kernel's struct size
- *
- * Return: 0 or -EFAULT.
- */
-int kho_ucmd_respond(struct kho_ucmd *ucmd, size_t cmd_len)
-{
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd, min_t(size_t, ucmd->user_size, cmd_len)))
-		return -EFAULT;
-	return 0;
-}
-
 static int kho_finish_ioctl(struct kho_ucmd *ucmd)
 {
 	struct kho_finish *cmd = ucmd->cmd;
 
 	if (cmd->flags)
-		return -EINVAL;
-	return kho_memfd_finish();
+		return -EOPNOTSUPP;
+	return kho_finish();
 }
 
 /* Indexed by command number; the ioctl number must be _IO(KHO_TYPE, nr). */

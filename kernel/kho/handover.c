@@ -49,6 +49,48 @@ static void __init kho_reject(const char *why)
 }
 
 /**
+ * kho_check_scratch - are these scratch ranges a kernel can boot in?
+ * @scratch: the ranges
+ * @nr: how many
+ * @why: set to the reason on failure
+ *
+ * 1 to KHO_MAX_SCRATCH ranges, each pageblock aligned, not empty, not
+ * wrapping, and overlapping no other. Whether they are RAM is checked
+ * once memblock knows the memory map, kho_scratch_enter().
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kho_check_scratch(const struct kho_scratch_range *scratch, unsigned int nr,
+		      const char **why)
+{
+	u64 align = PAGE_SIZE << pageblock_order;
+	unsigned int i, j;
+
+	*why = NULL;
+	if (!nr || nr > KHO_MAX_SCRATCH) {
+		*why = "bad scratch count";
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++) {
+		const struct kho_scratch_range *r = &scratch[i];
+
+		if (!r->size || !IS_ALIGNED(r->base, align) ||
+		    !IS_ALIGNED(r->size, align) || r->base + r->size < r->base) {
+			*why = "bad scratch range";
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (r->base < scratch[j].base + scratch[j].size &&
+			    scratch[j].base < r->base + r->size) {
+				*why = "overlapping scratch ranges";
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
  * kho_check_setup_data - is this a setup_data payload of our ABI version?
  * @sd: the payload
  * @why: set to the reason on failure
@@ -58,28 +100,18 @@ static void __init kho_reject(const char *why)
 int kho_check_setup_data(const struct kho_setup_data *sd, const char **why)
 {
 	struct kho_setup_data copy = *sd;
-	unsigned int i;
 
 	copy.crc = 0;
+	*why = NULL;
 	if (sd->magic != KHO_SETUP_MAGIC)
 		*why = "bad setup_data magic";
 	else if (sd->version != KHO_ABI_VERSION || sd->size != sizeof(*sd))
 		*why = "unsupported setup_data version";
 	else if (kho_crc32(&copy, sizeof(copy)) != sd->crc)
 		*why = "setup_data checksum mismatch";
-	else if (!sd->nr_scratch || sd->nr_scratch > KHO_MAX_SCRATCH)
-		*why = "bad scratch count";
-	else
-		*why = NULL;
-	for (i = 0; !*why && i < sd->nr_scratch; i++) {
-		const struct kho_scratch_range *r = &sd->scratch[i];
-		u64 align = PAGE_SIZE << pageblock_order;
-
-		if (!r->size || !IS_ALIGNED(r->base, align) ||
-		    !IS_ALIGNED(r->size, align) || r->base + r->size < r->base)
-			*why = "bad scratch range";
-	}
-	return *why ? -EINVAL : 0;
+	if (*why)
+		return -EINVAL;
+	return kho_check_scratch(sd->scratch, sd->nr_scratch, why);
 }
 
 /**
@@ -136,6 +168,14 @@ void __init kho_scratch_enter(void)
 
 	if (!kho_sd_valid())
 		return;
+	/* Before anything (pfn_to_page() on scratch, say) trusts the ranges. */
+	for (i = 0; i < kho_nr_scratch; i++) {
+		if (!memblock_is_region_memory(kho_scratch[i].base,
+					       kho_scratch[i].size)) {
+			kho_reject("scratch outside RAM");
+			return;
+		}
+	}
 	for (i = 0; i < kho_nr_scratch; i++)
 		memblock_mark_kho_scratch(kho_scratch[i].base, kho_scratch[i].size);
 	/* The real-mode trampoline and friends need low memory. */
@@ -180,6 +220,8 @@ int kho_check_hdr(const struct kho_hdr *hdr, const char **why)
 		 !PAGE_ALIGNED(hdr->fdt_size) || !hdr->fdt_size ||
 		 hdr->fdt_size > (PAGE_SIZE << MAX_PAGE_ORDER))
 		*why = "bad FDT location";
+	else if (!hdr->generation)
+		*why = "bad generation";
 	return *why ? -EINVAL : 0;
 }
 
@@ -200,29 +242,196 @@ bool kho_fdt_compatible_is(const void *fdt, int node, const char *compatible)
 	return prop && len == strlen(compatible) + 1 && !memcmp(prop, compatible, len);
 }
 
-/* The root's copies of the header and setup_data must agree with them. */
-static int __init kho_check_root(const void *fdt, const struct kho_hdr *hdr,
-				 phys_addr_t hdr_phys, const char **why)
+/**
+ * kho_fdt_find_node - a handler's node in a root FDT
+ * @fdt: a checked root FDT
+ * @name: the node's name
+ * @compatible: the exact compatible expected
+ *
+ * Return: the node's offset, -ENOENT if absent, -EINVAL if its compatible
+ * differs.
+ */
+int kho_fdt_find_node(const void *fdt, const char *name, const char *compatible)
 {
-	const struct kho_setup_data *sd = &kho_in.sd;
-	const __be64 *tracker, *generation, *scratch;
-	int tlen, glen, slen, i;
+	int node = fdt_subnode_offset(fdt, 0, name);
 
-	tracker = fdt_getprop(fdt, 0, KHO_FDT_PROP_TRACKER, &tlen);
-	generation = fdt_getprop(fdt, 0, KHO_FDT_PROP_GENERATION, &glen);
-	scratch = fdt_getprop(fdt, 0, KHO_FDT_PROP_SCRATCH, &slen);
+	if (node < 0)
+		return -ENOENT;
+	return kho_fdt_compatible_is(fdt, node, compatible) ? node : -EINVAL;
+}
+
+/**
+ * kho_fdt_u64 - a 64-bit big-endian property
+ * @fdt: a checked FDT
+ * @node: the node's offset
+ * @prop: the property's name
+ * @val: set to its value
+ *
+ * Return: 0, -ENOENT if absent, -EINVAL if it is not 8 bytes long.
+ */
+int kho_fdt_u64(const void *fdt, int node, const char *prop, u64 *val)
+{
+	const __be64 *p;
+	int len;
+
+	p = fdt_getprop(fdt, node, prop, &len);
+	if (!p)
+		return -ENOENT;
+	if (len != sizeof(*p))
+		return -EINVAL;
+	*val = be64_to_cpup(p);
+	return 0;
+}
+
+/* The scratch property as ranges; -EINVAL if it is not (base, size) pairs. */
+static int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
+			   unsigned int *nr)
+{
+	const __be64 *prop;
+	unsigned int i;
+	int len;
+
+	prop = fdt_getprop(fdt, 0, KHO_FDT_PROP_SCRATCH, &len);
+	if (!prop || len % (2 * sizeof(*prop)) ||
+	    len > KHO_MAX_SCRATCH * 2 * sizeof(*prop))
+		return -EINVAL;
+	*nr = len / (2 * sizeof(*prop));
+	for (i = 0; i < *nr; i++) {
+		scratch[i].base = be64_to_cpu(prop[2 * i]);
+		scratch[i].size = be64_to_cpu(prop[2 * i + 1]);
+	}
+	return 0;
+}
+
+/**
+ * kho_check_root_props - are the root's own properties well formed?
+ * @fdt: a root FDT that passed kho_check_fdt()
+ * @why: set to the reason on failure
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kho_check_root_props(const void *fdt, const char **why)
+{
+	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
+	unsigned int nr;
+	u64 tracker, generation;
+
+	*why = "bad tracker property";
+	if (kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &tracker) || !tracker ||
+	    !PAGE_ALIGNED(tracker))
+		return -EINVAL;
+	*why = "bad generation property";
+	if (kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &generation) || !generation)
+		return -EINVAL;
+	*why = "bad scratch property";
+	if (kho_fdt_scratch(fdt, scratch, &nr))
+		return -EINVAL;
+	return kho_check_scratch(scratch, nr, why);
+}
+
+/**
+ * kho_check_root - does the root agree with the header and setup_data?
+ * @fdt: a root FDT that passed kho_check_fdt()
+ * @hdr: the header that points at it
+ * @sd: the setup_data payload that points at the header
+ * @why: set to the reason on failure
+ *
+ * Return: 0 or -EINVAL.
+ */
+int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
+		   const struct kho_setup_data *sd, const char **why)
+{
+	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
+	u64 tracker, generation;
+	unsigned int nr;
+
+	if (kho_check_root_props(fdt, why))
+		return -EINVAL;
 	*why = "FDT and header disagree";
-	if (!tracker || tlen != sizeof(*tracker) || be64_to_cpup(tracker) != hdr_phys ||
-	    !generation || glen != sizeof(*generation) ||
-	    be64_to_cpup(generation) != hdr->generation)
+	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &tracker);
+	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &generation);
+	if (tracker != sd->hdr_phys || generation != hdr->generation)
 		return -EINVAL;
 	*why = "FDT and setup_data disagree on scratch";
-	if (!scratch || slen != sd->nr_scratch * 2 * sizeof(*scratch))
+	kho_fdt_scratch(fdt, scratch, &nr);
+	if (nr != sd->nr_scratch ||
+	    memcmp(scratch, sd->scratch, nr * sizeof(scratch[0])))
 		return -EINVAL;
-	for (i = 0; i < sd->nr_scratch; i++)
-		if (be64_to_cpu(scratch[2 * i]) != sd->scratch[i].base ||
-		    be64_to_cpu(scratch[2 * i + 1]) != sd->scratch[i].size)
+	*why = NULL;
+	return 0;
+}
+
+/* Do two properties of @node share a name? */
+static bool kho_fdt_dup_prop(const void *fdt, int node)
+{
+	const char *name, *other;
+	int prop, next;
+
+	fdt_for_each_property_offset(prop, fdt, node) {
+		fdt_getprop_by_offset(fdt, prop, &name, NULL);
+		next = prop;
+		while ((next = fdt_next_property_offset(fdt, next)) >= 0) {
+			fdt_getprop_by_offset(fdt, next, &other, NULL);
+			if (name && other && !strcmp(name, other))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Do two children of @node share a name? */
+static bool kho_fdt_dup_child(const void *fdt, int node)
+{
+	int child, next;
+
+	fdt_for_each_subnode(child, fdt, node) {
+		const char *name = fdt_get_name(fdt, child, NULL);
+
+		next = child;
+		while ((next = fdt_next_subnode(fdt, next)) >= 0)
+			if (!strcmp(name, fdt_get_name(fdt, next, NULL)))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The rules of the ABI for the whole tree (Documentation/kho/abi.rst):
+ * names unique among siblings and among a node's properties, at every
+ * level (a reader looking one up would see only the first), and a
+ * compatible on every handler node. The FDT is small (a node per handler
+ * and per memfd), so quadratic scans are fine.
+ */
+static int kho_check_fdt_tree(const void *fdt, const char **why)
+{
+	int node, depth = 0, handler;
+
+	/* The walk ends past the root's end (depth -1), or on an error. */
+	for (node = 0; node >= 0 && depth >= 0;
+	     node = fdt_next_node(fdt, node, &depth)) {
+		if (kho_fdt_dup_prop(fdt, node)) {
+			*why = "duplicate FDT property";
 			return -EINVAL;
+		}
+		if (kho_fdt_dup_child(fdt, node)) {
+			*why = "duplicate FDT node";
+			return -EINVAL;
+		}
+	}
+	if (depth >= 0) {
+		*why = "bad FDT structure";
+		return -EINVAL;
+	}
+	fdt_for_each_subnode(handler, fdt, 0) {
+		const char *compat;
+		int len;
+
+		compat = fdt_getprop(fdt, handler, "compatible", &len);
+		if (!compat || len < 2 || strnlen(compat, len) != len - 1) {
+			*why = "handler node without a compatible";
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -233,18 +442,24 @@ static int __init kho_check_root(const void *fdt, const struct kho_hdr *hdr,
  * @crc: its checksum from the header
  * @why: set to the reason on failure
  *
+ * Checks the blob, its root compatible and the rules every node follows;
+ * kho_check_root() then checks the root's properties.
+ *
  * Return: 0 or -EINVAL.
  */
 int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why)
 {
 	*why = NULL;
-	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > size)
+	if (size < FDT_V17_SIZE || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > size)
 		*why = "bad FDT header";
 	else if (kho_crc32(fdt, fdt_totalsize(fdt)) != crc)
 		*why = "FDT checksum mismatch";
 	else if (!kho_fdt_compatible_is(fdt, 0, KHO_FDT_COMPATIBLE))
 		*why = "incompatible handover (root compatible)";
-	return *why ? -EINVAL : 0;
+	if (*why)
+		return -EINVAL;
+	return kho_check_fdt_tree(fdt, why);
 }
 
 /* What must hold before any preserved page is reserved. */
@@ -277,10 +492,38 @@ static int __init kho_validate_fdt(phys_addr_t hdr_phys, const char **why)
 
 	if (kho_check_fdt(fdt, hdr->fdt_size, hdr->fdt_crc, why))
 		return -EINVAL;
-	return kho_check_root(fdt, hdr, hdr_phys, why);
+	return kho_check_root(fdt, hdr, &kho_in.sd, why);
 }
 
+/**
+ * struct kho_reserved - what kho_restore_early() reserved, or released
+ * @fn: kho_reserve() or kho_unreserve(), applied to every range in turn
+ * @ranges: ranges @fn has taken so far
+ * @limit: for kho_unreserve(): how many ranges kho_reserve() took
+ * @runs: preserved runs seen
+ * @pages: preserved pages seen
+ * @nodes: tracker nodes seen
+ * @why: why kho_reserve() stopped
+ */
+struct kho_reserved {
+	int (*fn)(struct kho_reserved *r, phys_addr_t phys, phys_addr_t size);
+	unsigned long ranges;
+	unsigned long limit;
+	unsigned long runs;
+	unsigned long pages;
+	unsigned long nodes;
+	const char *why;
+};
+
 /*
+ * Reserve one range of the handover. Nothing else is reserved out here
+ * this early (this kernel, its initrd and memblock's allocations so far
+ * are all in scratch or below 1 MiB, which the checks keep the handover
+ * out of), so a range that meets a reserved one meets the handover's own:
+ * a tracker node referenced twice, a node on the header, the FDT or a
+ * folio, or a folio inside one of another order. Finish would free such a
+ * page twice: reject.
+ *
  * Reserved without struct page work: the memmap is initialised with the
  * zone anyway, and restore does the rest per page, lazily. Except with
  * deferred struct page init, where the struct pages of reserved memory
@@ -288,61 +531,82 @@ static int __init kho_validate_fdt(phys_addr_t hdr_phys, const char **why)
  * of reserved regions: keep that walk for them (the pages come out
  * PageReserved, which restore clears).
  */
-static void __init kho_reserve(phys_addr_t phys, phys_addr_t size)
+static int __init kho_reserve(struct kho_reserved *r, phys_addr_t phys,
+			      phys_addr_t size)
 {
-	memblock_reserve(phys, size);
-	if (!IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT))
-		memblock_reserved_mark_noinit(phys, size);
+	if (memblock_is_region_reserved(phys, size)) {
+		r->why = "preserved ranges overlap";
+		return -EINVAL;
+	}
+	if (memblock_reserve(phys, size)) {
+		r->why = "cannot reserve preserved memory";
+		return -ENOMEM;
+	}
+	r->ranges++;
+	if (!IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT) &&
+	    memblock_reserved_mark_noinit(phys, size)) {
+		r->why = "cannot reserve preserved memory";
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
- * Undo kho_reserve() for a handover rejected after it. Every range the
- * checks let through is outside scratch and above 1 MiB, where nothing
- * else is reserved this early (this kernel, its initrd and memblock's
- * allocations so far are all in scratch), so freeing it frees only ours.
+ * Undo kho_reserve() for the first @r->limit ranges, walked in the same
+ * order: those are exactly the ranges reserved, none overlapping another,
+ * so freeing them frees only ours.
  */
-static void __init kho_unreserve(phys_addr_t phys, phys_addr_t size)
+static int __init kho_unreserve(struct kho_reserved *r, phys_addr_t phys,
+				phys_addr_t size)
 {
+	if (r->ranges == r->limit)
+		return 1;	/* everything reserved is released: stop */
 	memblock_phys_free(phys, size);
+	r->ranges++;
+	return 0;
 }
-
-/* What kho_restore_early() reserved, or released again. */
-struct kho_reserved {
-	void (*fn)(phys_addr_t phys, phys_addr_t size);
-	unsigned long runs;
-	unsigned long pages;
-	unsigned long nodes;
-};
 
 static int __init kho_reserve_run(unsigned long pfn, unsigned int order,
 				  unsigned long nr, void *arg)
 {
-	struct kho_reserved *reserved = arg;
+	struct kho_reserved *r = arg;
 
-	reserved->fn(PFN_PHYS(pfn), PFN_PHYS(nr << order));
-	reserved->runs++;
-	reserved->pages += nr << order;
-	return 0;
+	r->runs++;
+	r->pages += nr << order;
+	return r->fn(r, PFN_PHYS(pfn), PFN_PHYS(nr << order));
 }
 
 static int __init kho_reserve_node(phys_addr_t node, void *arg)
 {
-	struct kho_reserved *reserved = arg;
+	struct kho_reserved *r = arg;
 
-	reserved->fn(node, PAGE_SIZE);
-	reserved->nodes++;
-	return 0;
+	r->nodes++;
+	return r->fn(r, node, PAGE_SIZE);
 }
 
-/* Apply @reserved->fn to the handover's pages and every preserved run. */
-static void __init kho_reserve_all(struct kho_reserved *reserved)
+/*
+ * Apply @r->fn to the handover's pages and every preserved run, always in
+ * the same order, until it returns non-zero.
+ */
+static int __init kho_reserve_all(struct kho_reserved *r)
 {
 	const struct kho_hdr *hdr = phys_to_virt(kho_in.sd.hdr_phys);
 
-	reserved->fn(kho_in.sd.hdr_phys, PAGE_SIZE);
-	reserved->fn(hdr->fdt_phys, hdr->fdt_size);
-	kho_tracker_walk_all(&kho_in.tracker, kho_reserve_node, kho_reserve_run,
-			     reserved);
+	return r->fn(r, kho_in.sd.hdr_phys, PAGE_SIZE) ?:
+	       r->fn(r, hdr->fdt_phys, hdr->fdt_size) ?:
+	       kho_tracker_walk_all(&kho_in.tracker, kho_reserve_node,
+				    kho_reserve_run, r);
+}
+
+/* Release what @reserved took: nothing of a rejected handover stays. */
+static void __init kho_release_all(const struct kho_reserved *reserved)
+{
+	struct kho_reserved released = {
+		.fn = kho_unreserve,
+		.limit = reserved->ranges,
+	};
+
+	kho_reserve_all(&released);
 }
 
 static void __init kho_restore_reject(const char *why)
@@ -359,13 +623,13 @@ static void __init kho_restore_reject(const char *why)
  *
  * Memory first: the header and the tracker are all it takes to know what
  * to protect, so they are checked and every preserved page reserved before
- * the FDT is parsed. The FDT is checked right after; if it is bad, the
- * reservations are released and the handover rejected as a whole.
+ * the FDT is parsed. The FDT is checked right after. If a range overlaps
+ * another or cannot be reserved, or the FDT is bad, whatever was reserved
+ * is released and the handover rejected as a whole.
  */
 void __init kho_restore_early(void)
 {
 	struct kho_reserved reserved = { .fn = kho_reserve };
-	struct kho_reserved released = { .fn = kho_unreserve };
 	cycles_t start, protected;
 	const char *why;
 
@@ -380,11 +644,15 @@ void __init kho_restore_early(void)
 		kho_restore_reject(why);
 		return;
 	}
-	kho_reserve_all(&reserved);
+	if (kho_reserve_all(&reserved)) {
+		kho_release_all(&reserved);
+		kho_restore_reject(reserved.why);
+		return;
+	}
 	protected = get_cycles();
 
 	if (kho_validate_fdt(kho_in.sd.hdr_phys, &why)) {
-		kho_reserve_all(&released);
+		kho_release_all(&reserved);
 		kho_restore_reject(why);
 		return;
 	}

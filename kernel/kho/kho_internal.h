@@ -32,10 +32,15 @@
  *     tracker's seal, which freeze sets under it (undoing the bit if
  *     sealed).
  *   kho_memfds.lock (mutex, memfd.c): the preserved and handed-over memfds.
- *     Taken inside kho_out.lock (the memfd handler serializes under it),
- *     and outside kho_out.preserve_sem (a memfd is preserved inside one
- *     kho_out_enter() section, so a freeze sees all of it or none).
- *   kho_in.lock (mutex): restore and finish.
+ *     Taken inside kho_out.lock (the memfd handler serializes and finishes
+ *     under it), and outside kho_out.preserve_sem (a memfd is preserved
+ *     inside one kho_out_enter() section, so a freeze sees all of it or
+ *     none) and kho_in.lock (a restore checks its page list under it).
+ *   kho_in.lock (mutex): the incoming state, the incoming tracker and the
+ *     pages it describes: every restore, kho_in_preserved() and the final
+ *     release all run under it, so a restore and a finish never overlap.
+ *     kho_finish() holds kho_out.lock around the handlers' ->finish and the
+ *     release (one finish at a time, and the handler list stays put).
  *   The tracker itself is lock-free: nodes are installed with cmpxchg,
  *   leaf bits with atomic bitops. Only growing a tree's height takes a
  *   lock, kho_tracker.grow_lock (spinlock, innermost: nothing is taken or
@@ -46,7 +51,10 @@
 #define _KERNEL_KHO_INTERNAL_H
 
 #include <linux/kho.h>
+#include <linux/crc32.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/uaccess.h>
 #include <linux/rwsem.h>
 #include <linux/atomic.h>
 #include <linux/bug.h>
@@ -76,6 +84,12 @@ static inline unsigned int kho_block_order(unsigned long pfn, unsigned long nr,
 	unsigned int order = pfn ? __ffs(pfn) : max_order;
 
 	return min3(order, (unsigned int)ilog2(nr), max_order);
+}
+
+/* The checksum of every handover structure: setup_data, header and FDT. */
+static inline u32 kho_crc32(const void *buf, size_t len)
+{
+	return crc32_le(~0U, buf, len);
 }
 
 /* ---- tracker.c ---------------------------------------------------------- */
@@ -237,13 +251,17 @@ static inline bool kho_in_scratch(phys_addr_t phys, phys_addr_t size)
 
 /**
  * struct kho_in - what this kernel received
- * @lock: serializes restore and finish
- * @state: enum kho_in_state
+ * @lock: serializes restore and release (see the lock order above)
+ * @state: enum kho_in_state; written under @lock once boot is over, read
+ *	without it only as a hint (restore checks again under @lock)
  * @why: why a handover was rejected (KHO_IN_BAD)
  * @sd: copy of the setup_data payload
- * @hdr: the previous kernel's header (direct map), NULL unless valid
- * @fdt: the previous kernel's root FDT, NULL unless valid
- * @tracker: the previous kernel's tracker; restore clears bits in it
+ * @hdr: the previous kernel's header (direct map), NULL unless valid and
+ *	again once released
+ * @fdt: the previous kernel's root FDT, NULL unless valid and again once
+ *	released
+ * @tracker: the previous kernel's tracker; restore clears bits in it, and
+ *	the release empties it before freeing its nodes
  */
 struct kho_in {
 	struct mutex lock;	/* restore vs finish, see the lock order above */
@@ -257,23 +275,78 @@ struct kho_in {
 
 extern struct kho_in kho_in;
 
-u32 kho_crc32(const void *buf, size_t len);
+/* handover.c: the validators, also run by the KUnit suites on crafted input */
 int kho_check_setup_data(const struct kho_setup_data *sd, const char **why);
+int kho_check_scratch(const struct kho_scratch_range *scratch, unsigned int nr,
+		      const char **why);
 int kho_check_hdr(const struct kho_hdr *hdr, const char **why);
 int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why);
+int kho_check_root_props(const void *fdt, const char **why);
+int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
+		   const struct kho_setup_data *sd, const char **why);
 bool kho_fdt_compatible_is(const void *fdt, int node, const char *compatible);
+int kho_fdt_find_node(const void *fdt, const char *name, const char *compatible);
+int kho_fdt_u64(const void *fdt, int node, const char *prop, u64 *val);
+
+/*
+ * restore.c: the incoming side on an explicit struct kho_in, so the KUnit
+ * suite can race restore and release on a handover it builds itself; the
+ * exported API applies them to kho_in.
+ */
+struct folio *kho_in_restore_folio(struct kho_in *in, phys_addr_t phys);
+struct page *kho_in_restore_pages(struct kho_in *in, phys_addr_t phys,
+				  unsigned long nr_pages);
+bool kho_in_test(struct kho_in *in, phys_addr_t phys, unsigned int order);
+int kho_in_release(struct kho_in *in, unsigned long *released);
 void kho_free_range(unsigned long pfn, unsigned long nr_pages);
 bool kho_in_preserved(phys_addr_t phys, unsigned int order);
 
-#ifdef CONFIG_KHO_TEST
-int kho_test_corrupt(const char *how);
-#endif
+/* The caller holds kho_in.lock: many kho_in_test() calls, one lock. */
+static inline void kho_in_lock(void)
+{
+	mutex_lock(&kho_in.lock);
+}
+
+static inline void kho_in_unlock(void)
+{
+	mutex_unlock(&kho_in.lock);
+}
+
+/* ---- core.c: handlers at finish ----------------------------------------- */
+
+void kho_finish_handlers(void);
 
 /* ---- memfd.c ----------------------------------------------------------- */
 
 struct seq_file;
 void kho_memfd_stats(struct seq_file *m);
-int kho_memfd_finish(void);
+
+/**
+ * struct kho_memfd_in - a memfd the previous kernel handed over
+ * @name: its name
+ * @size: its size
+ * @seals: its seals
+ * @nr_pages: pages in @size
+ * @pages: physical address of its first chunk
+ * @restored: taken (or failed to restore): never again
+ */
+struct kho_memfd_in {
+	char name[KHO_NAME_MAX];
+	u64 size;
+	u64 seals;
+	u64 nr_pages;
+	u64 pages;
+	bool restored;
+};
+
+int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
+			 unsigned long max, unsigned long *nr_in);
+
+/* ---- kho_test.c --------------------------------------------------------- */
+
+#ifdef CONFIG_KHO_TEST
+int kho_test_check_node(const void *fdt, int node);
+#endif
 
 /* ---- dev.c: /dev/kho ------------------------------------------------------ */
 
@@ -289,7 +362,24 @@ struct kho_ucmd {
 	void *cmd;
 };
 
-int kho_ucmd_respond(struct kho_ucmd *ucmd, size_t cmd_len);
+/**
+ * kho_ucmd_respond - copy a command's struct back to the user
+ * @ucmd: the call
+ * @cmd_len: the kernel's struct size
+ *
+ * As many bytes as the user's struct holds, so an older caller with a
+ * shorter struct gets only the fields it knows.
+ *
+ * Return: 0 or -EFAULT.
+ */
+static inline int kho_ucmd_respond(struct kho_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
 int kho_memfd_preserve(struct kho_ucmd *ucmd);
 int kho_memfd_unpreserve(struct kho_ucmd *ucmd);
 int kho_memfd_list(struct kho_ucmd *ucmd);

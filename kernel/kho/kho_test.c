@@ -65,12 +65,9 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-/*
- * For kho_test_corrupt(), which the core provides under CONFIG_KHO_TEST:
- * it damages the frozen outgoing handover in the way a word names
- * ("hdr-crc", "fdt-crc", "magic", "compatible", "tracker-ram", "order") so
- * that the next kernel must reject it; -EINVAL for an unknown word.
- */
+/* The corrupt knob reaches into the frozen outgoing handover itself. */
+#include <linux/libfdt.h>
+
 #include "kho_internal.h"
 
 #define KHO_TEST_NAME		"kho-test"
@@ -549,11 +546,18 @@ static void kho_test_abort(struct kho_handler *handler)
 	pr_info("abort\n");
 }
 
+/* A set is preserved: only a handover can carry it. */
+static bool kho_test_has_state(struct kho_handler *handler)
+{
+	return READ_ONCE(kho_test_out.list_size);
+}
+
 static struct kho_handler kho_test_handler = {
 	.name = KHO_TEST_NAME,
 	.compatible = KHO_TEST_COMPATIBLE,
 	.serialize = kho_test_serialize,
 	.abort = kho_test_abort,
+	.has_state = kho_test_has_state,
 };
 
 /*
@@ -575,19 +579,26 @@ static void kho_test_canary_abort(struct kho_handler *handler)
 	pr_info("canary abort\n");
 }
 
+/* Its node is a constant: nothing a plain kexec would lose. */
+static bool kho_test_canary_has_state(struct kho_handler *handler)
+{
+	return false;
+}
+
 static struct kho_handler kho_test_canary = {
 	.name = KHO_TEST_NAME "-canary",
 	.compatible = "linux,kho-test-canary-v1",
 	.serialize = kho_test_canary_serialize,
 	.abort = kho_test_canary_abort,
+	.has_state = kho_test_canary_has_state,
 };
 
 /* ---- incoming: verify at late_initcall ----------------------------------- */
 
 static u64 *kho_test_in_chunks[KHO_TEST_MAX_CHUNKS] __initdata;
 
-static __printf(2, 3) void __init kho_test_bad(struct kho_test_verdict *v,
-					       const char *fmt, ...)
+static __printf(2, 3) void kho_test_bad(struct kho_test_verdict *v,
+					const char *fmt, ...)
 {
 	va_list args;
 
@@ -598,12 +609,13 @@ static __printf(2, 3) void __init kho_test_bad(struct kho_test_verdict *v,
 	va_end(args);
 }
 
-static int __init kho_test_read_props(int node, struct kho_test_verdict *v)
+static int kho_test_read_props(const void *fdt, int node,
+			       struct kho_test_verdict *v)
 {
 	int i, err;
 
 	for (i = 0; i < KHO_TEST_NR_PROPS; i++) {
-		err = kho_node_u64(node, kho_test_prop_names[i], &v->prop[i]);
+		err = kho_fdt_u64(fdt, node, kho_test_prop_names[i], &v->prop[i]);
 		if (err) {
 			kho_test_bad(v, "prop-%s:%d", kho_test_prop_names[i], err);
 			return err;
@@ -616,15 +628,15 @@ static int __init kho_test_read_props(int node, struct kho_test_verdict *v)
  * Check the list's properties; 0 if the list may be restored, with
  * *@chunks set to the physical address of each of its chunks.
  */
-static int __init kho_test_check_list(int node, struct kho_test_verdict *v,
-				      const __be64 **chunks)
+static int kho_test_check_list(const void *fdt, int node,
+			       struct kho_test_verdict *v, const __be64 **chunks)
 {
 	u64 nr = v->prop[KHO_TEST_NR_FOLIOS];
 	u64 size = v->prop[KHO_TEST_LIST_SIZE];
 	unsigned int i;
 	int len;
 
-	*chunks = kho_node_prop(node, KHO_TEST_PROP_CHUNKS, &len);
+	*chunks = fdt_getprop(fdt, node, KHO_TEST_PROP_CHUNKS, &len);
 	if (!*chunks) {
 		kho_test_bad(v, "prop-" KHO_TEST_PROP_CHUNKS);
 		return -ENOENT;
@@ -633,6 +645,7 @@ static int __init kho_test_check_list(int node, struct kho_test_verdict *v,
 		return 0;	/* the previous kernel preserved nothing */
 	if (!PAGE_ALIGNED(size) || !size || size > KHO_TEST_MAX_LIST ||
 	    nr > size / sizeof(u64) ||
+	    v->prop[KHO_TEST_TOTAL_BYTES] / PAGE_SIZE < nr ||
 	    len != kho_test_nr_chunks(size) * sizeof(**chunks))
 		goto bad;
 	for (i = 0; i < kho_test_nr_chunks(size); i++)
@@ -643,6 +656,33 @@ static int __init kho_test_check_list(int node, struct kho_test_verdict *v,
 bad:
 	kho_test_bad(v, "bad-list");
 	return -EINVAL;
+}
+
+/* Properties and list of the node at @node of @fdt; 0 if restorable. */
+static int kho_test_check_props(const void *fdt, int node,
+				struct kho_test_verdict *v,
+				const __be64 **chunks)
+{
+	return kho_test_read_props(fdt, node, v) ?:
+	       kho_test_check_list(fdt, node, v, chunks);
+}
+
+/**
+ * kho_test_check_node - is a kho-test node well formed?
+ * @fdt: a root FDT
+ * @node: its kho-test node
+ *
+ * What the incoming side checks before it restores anything, on any FDT:
+ * the KUnit suite runs it on the kho-dump fixtures.
+ *
+ * Return: 0 or a negative errno.
+ */
+int kho_test_check_node(const void *fdt, int node)
+{
+	struct kho_test_verdict v = {};
+	const __be64 *chunks;
+
+	return kho_test_check_props(fdt, node, &v, &chunks);
 }
 
 /* Take back the folio of *@entry; if that fails, *@entry becomes 0. */
@@ -790,8 +830,7 @@ static void __init kho_test_verify(void)
 		return;		/* a cold boot, or no kho-test node */
 	if (node < 0) {
 		kho_test_bad(&v, "find:%d", node);
-	} else if (!kho_test_read_props(node, &v) &&
-		   !kho_test_check_list(node, &v, &chunks)) {
+	} else if (!kho_test_check_props(kho_in.fdt, node, &v, &chunks)) {
 		if (!restore) {
 			kho_test_in_generation = v.prop[KHO_TEST_GENERATION];
 			pr_info("restore: skipped (restore=0): %llu folios left to kho_finish\n",
@@ -941,6 +980,59 @@ static const struct file_operations kho_test_unpreserve_fops = {
 	.write = kho_test_unpreserve_write,
 	.llseek = noop_llseek,
 };
+
+/* Re-seal the header after a deliberate change, so only that one fails. */
+static void kho_test_reseal(struct kho_hdr *hdr, bool fdt_too)
+{
+	if (fdt_too)
+		hdr->fdt_crc = kho_crc32(kho_out.fdt.blob,
+					 fdt_totalsize(kho_out.fdt.blob));
+	hdr->crc = 0;
+	hdr->crc = kho_crc32(hdr, sizeof(*hdr));
+}
+
+/*
+ * Damage the frozen outgoing handover in the way @how names, so that the
+ * next kernel must reject it: hdr-crc, fdt-crc, magic, compatible,
+ * tracker-ram or order. Returns -ENOENT if not frozen, -EINVAL for an
+ * unknown @how.
+ */
+static int kho_test_corrupt(const char *how)
+{
+	struct kho_hdr *hdr = kho_out.hdr;
+	int err = 0;
+
+	mutex_lock(&kho_out.lock);
+	if (kho_out.state != KHO_OUT_FROZEN) {
+		err = -ENOENT;
+	} else if (sysfs_streq(how, "hdr-crc")) {
+		hdr->crc ^= 1;
+	} else if (sysfs_streq(how, "fdt-crc")) {
+		hdr->fdt_crc ^= 1;
+		kho_test_reseal(hdr, false);
+	} else if (sysfs_streq(how, "magic")) {
+		hdr->magic ^= 1;
+		kho_test_reseal(hdr, false);
+	} else if (sysfs_streq(how, "compatible")) {
+		char *compat = (char *)fdt_getprop(kho_out.fdt.blob, 0, "compatible", NULL);
+
+		compat[strlen(compat) - 1] = '9';
+		kho_test_reseal(hdr, true);
+	} else if (sysfs_streq(how, "tracker-ram")) {
+		hdr->order[0].top = 1ULL << 50;
+		kho_test_reseal(hdr, false);
+	} else if (sysfs_streq(how, "order")) {
+		hdr->order[KHO_NR_ORDERS - 1] = hdr->order[0];
+		hdr->order[KHO_NR_ORDERS - 1].top = virt_to_phys(hdr);
+		kho_test_reseal(hdr, false);
+	} else {
+		err = -EINVAL;
+	}
+	mutex_unlock(&kho_out.lock);
+	if (!err)
+		pr_warn("handover corrupted on purpose (%s)\n", how);
+	return err;
+}
 
 static ssize_t kho_test_corrupt_write(struct file *file, const char __user *ubuf,
 				      size_t count, loff_t *ppos)

@@ -19,6 +19,7 @@
 #include <linux/file.h>
 #include <linux/hugetlb.h>
 #include <linux/io.h>
+#include <linux/libfdt.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -58,24 +59,6 @@ struct kho_memfd {
 	unsigned long nr_chunks;
 };
 
-/**
- * struct kho_memfd_in - a memfd the previous kernel handed over
- * @name: its name
- * @size: its size
- * @seals: its seals
- * @nr_pages: pages in @size
- * @pages: physical address of its first chunk
- * @restored: taken (or failed to restore): never again
- */
-struct kho_memfd_in {
-	char name[KHO_NAME_MAX];
-	u64 size;
-	u64 seals;
-	u64 nr_pages;
-	u64 pages;
-	bool restored;
-};
-
 /* All of it under @lock (see the lock order in kho_internal.h). */
 static struct {
 	struct mutex lock;	/* see the lock order in kho_internal.h */
@@ -100,6 +83,7 @@ static struct kho_memfd *kho_memfd_find(const char *name, struct file *file)
 {
 	struct kho_memfd *mfd;
 
+	lockdep_assert_held(&kho_memfds.lock);
 	list_for_each_entry(mfd, &kho_memfds.out, list)
 		if (!strcmp(mfd->name, name) || file_inode(mfd->file) == file_inode(file))
 			return mfd;
@@ -325,7 +309,9 @@ int kho_memfd_preserve(struct kho_ucmd *ucmd)
 	struct file *file;
 	int err;
 
-	if (cmd->flags || cmd->__reserved || kho_memfd_check_name(cmd->name))
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (kho_memfd_check_name(cmd->name))
 		return -EINVAL;
 	file = fget(cmd->fd);
 	if (!file)
@@ -377,7 +363,9 @@ int kho_memfd_unpreserve(struct kho_ucmd *ucmd)
 	struct kho_memfd *mfd;
 	int err;
 
-	if (cmd->flags || kho_memfd_check_name(cmd->name))
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (kho_memfd_check_name(cmd->name))
 		return -EINVAL;
 	mutex_lock(&kho_memfds.lock);
 	list_for_each_entry(mfd, &kho_memfds.out, list)
@@ -433,91 +421,149 @@ static int kho_memfd_serialize(struct kho_handler *handler, struct kho_fdt *fdt)
 	return err;
 }
 
+/* Preserved memfds are state; their pages are also preserved memory. */
+static bool kho_memfd_has_state(struct kho_handler *handler)
+{
+	return READ_ONCE(kho_memfds.nr_out);
+}
+
+/*
+ * The update is over: forget the handed-over memfds. A restore in flight
+ * holds kho_memfds.lock, so it completes first; later ones find no name.
+ */
+static void kho_memfd_finish(struct kho_handler *handler)
+{
+	mutex_lock(&kho_memfds.lock);
+	kfree(kho_memfds.in);
+	kho_memfds.in = NULL;
+	kho_memfds.nr_in = 0;
+	mutex_unlock(&kho_memfds.lock);
+}
+
 static struct kho_handler kho_memfd_handler = {
 	.name = KHO_MEMFD_NODE,
 	.compatible = KHO_MEMFD_COMPATIBLE,
 	.serialize = kho_memfd_serialize,
+	.has_state = kho_memfd_has_state,
+	.finish = kho_memfd_finish,
 };
 
 /* ---- incoming ----------------------------------------------------------- */
 
-static int kho_memfd_read_string(int node, const char *prop, char *buf)
+static int kho_memfd_read_string(const void *fdt, int node, const char *prop,
+				  char *buf)
 {
 	const char *str;
 	int len;
 
-	str = kho_node_prop(node, prop, &len);
+	str = fdt_getprop(fdt, node, prop, &len);
 	if (!str || len < 2 || len > KHO_NAME_MAX || str[len - 1] || strlen(str) != len - 1)
 		return -EINVAL;
 	memcpy(buf, str, len);
 	return 0;
 }
 
-static int kho_memfd_parse_one(int node, struct kho_memfd_in *in)
+static int kho_memfd_parse_one(const void *fdt, int node, struct kho_memfd_in *in)
 {
 	u64 pages_size;
 	int err;
 
-	err = kho_memfd_read_string(node, "memfd-name", in->name);
-	err = err ?: kho_node_u64(node, "size", &in->size);
-	err = err ?: kho_node_u64(node, "seals", &in->seals);
-	err = err ?: kho_node_u64(node, "nr-pages", &in->nr_pages);
-	err = err ?: kho_node_u64(node, "pages", &in->pages);
-	err = err ?: kho_node_u64(node, "pages-size", &pages_size);
+	memset(in, 0, sizeof(*in));
+	err = kho_memfd_read_string(fdt, node, "memfd-name", in->name);
+	err = err ?: kho_fdt_u64(fdt, node, "size", &in->size);
+	err = err ?: kho_fdt_u64(fdt, node, "seals", &in->seals);
+	err = err ?: kho_fdt_u64(fdt, node, "nr-pages", &in->nr_pages);
+	err = err ?: kho_fdt_u64(fdt, node, "pages", &in->pages);
+	err = err ?: kho_fdt_u64(fdt, node, "pages-size", &pages_size);
 	if (err)
 		return err;
 	if (in->nr_pages != DIV_ROUND_UP(in->size, PAGE_SIZE) ||
 	    pages_size != in->nr_pages * sizeof(u64) ||
 	    (in->seals & ~KHO_MEMFD_SEALS) || in->size > MAX_LFS_FILESIZE ||
-	    (in->nr_pages && !in->pages))
+	    (in->nr_pages && !in->pages) || !PAGE_ALIGNED(in->pages))
 		return -EINVAL;
 	return 0;
 }
 
-static bool kho_memfd_in_dup(unsigned long n)
+static bool kho_memfd_in_dup(const struct kho_memfd_in *in, unsigned long n)
 {
 	unsigned long i;
 
 	for (i = 0; i < n; i++)
-		if (!strcmp(kho_memfds.in[i].name, kho_memfds.in[n].name))
+		if (!strcmp(in[i].name, in[n].name))
 			return true;
 	return false;
 }
 
-static int __init kho_memfd_count(int node)
+/* Children named memfd@...: each should be read, in order, without gaps. */
+static unsigned long kho_memfd_nr_nodes(const void *fdt, int node)
 {
-	int child = -1, n = 0;
+	unsigned long n = 0;
+	int child;
 
-	while ((child = kho_node_next_child(node, child)) >= 0)
-		n++;
+	fdt_for_each_subnode(child, fdt, node)
+		if (!strncmp(fdt_get_name(fdt, child, NULL), "memfd@", 6))
+			n++;
 	return n;
 }
 
-/* Read every child; a bad one is skipped, and finish releases its memory. */
+/**
+ * kho_memfd_read_nodes - read the memfds of a memfd node
+ * @fdt: a checked root FDT
+ * @node: its memfd node
+ * @in: room for @max memfds
+ * @max: at least kho_memfd_nr_nodes()
+ * @nr_in: set to the memfds read into @in
+ *
+ * memfd@0, memfd@1, ... are read up to the first one missing; one that is
+ * malformed, or whose name another has, is skipped (its memory is then
+ * released at finish, like that of any node past a gap).
+ *
+ * Return: how many memfd@ nodes were skipped or never read: 0 if all of
+ * the node could be taken over.
+ */
+int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
+			 unsigned long max, unsigned long *nr_in)
+{
+	unsigned long n, nr_nodes = kho_memfd_nr_nodes(fdt, node);
+	int child, bad = 0;
+	char name[24];
+
+	*nr_in = 0;
+	for (n = 0; n < nr_nodes; n++) {
+		snprintf(name, sizeof(name), "memfd@%lu", n);
+		child = fdt_subnode_offset(fdt, node, name);
+		if (child < 0)
+			break;
+		if (*nr_in >= max || kho_memfd_parse_one(fdt, child, &in[*nr_in]) ||
+		    kho_memfd_in_dup(in, *nr_in)) {
+			pr_err("%s: bad node, its memory is released at finish\n", name);
+			bad++;
+			continue;
+		}
+		(*nr_in)++;
+	}
+	if (n < nr_nodes) {
+		pr_err("%lu memfd node(s) after a gap at memfd@%lu not read, their memory is released at finish\n",
+		       nr_nodes - n, n);
+		bad += nr_nodes - n;
+	}
+	return bad;
+}
+
 static int __init kho_memfd_parse(void)
 {
-	int node, child = -1, max;
+	unsigned long max;
+	int node;
 
 	node = kho_find_node(KHO_MEMFD_NODE, KHO_MEMFD_COMPATIBLE);
 	if (node < 0)
 		return node == -ENODEV || node == -ENOENT ? 0 : node;
-	max = kho_memfd_count(node);
+	max = kho_memfd_nr_nodes(kho_in.fdt, node);
 	kho_memfds.in = kcalloc(max, sizeof(*kho_memfds.in), GFP_KERNEL);
 	if (max && !kho_memfds.in)
 		return -ENOMEM;
-	while ((child = kho_node_next_child(node, child)) >= 0) {
-		struct kho_memfd_in *in = &kho_memfds.in[kho_memfds.nr_in];
-
-		if (strncmp(kho_node_name(child), "memfd@", 6) ||
-		    kho_memfd_parse_one(child, in) ||
-		    kho_memfd_in_dup(kho_memfds.nr_in)) {
-			pr_err("%s: bad node, its memory is released at finish\n",
-			       kho_node_name(child));
-			memset(in, 0, sizeof(*in));
-			continue;
-		}
-		kho_memfds.nr_in++;
-	}
+	kho_memfd_read_nodes(kho_in.fdt, node, kho_memfds.in, max, &kho_memfds.nr_in);
 	pr_info("%lu memfd(s) handed over\n", kho_memfds.nr_in);
 	return 0;
 }
@@ -528,30 +574,63 @@ static int __init kho_memfd_parse(void)
  */
 static const struct kho_memfd_chunk *kho_memfd_chunk_at(phys_addr_t phys)
 {
-	return phys && kho_in_preserved(phys, 0) ? phys_to_virt(phys) : NULL;
+	return phys && kho_in_test(&kho_in, phys, 0) ? phys_to_virt(phys) : NULL;
 }
 
-static bool kho_memfd_entry_ok(u64 entry, pgoff_t index)
+#define KHO_MEMFD_ENTRY_BITS	(PAGE_MASK | KHO_MEMFD_ENTRY_ORDER | KHO_MEMFD_ENTRY_TAIL)
+
+/*
+ * Where the check of a page list is: the head entry of the folio being
+ * read, and how many of its tail entries are still to come.
+ */
+struct kho_memfd_walk {
+	u64 head;
+	unsigned long tails;
+};
+
+/*
+ * A head entry starts a preserved folio at an index its order aligns; the
+ * (1 << order) - 1 entries after it are its tails, page by page, with the
+ * same order. Anything else, unknown bits included, is corrupt.
+ */
+static bool kho_memfd_entry_ok(struct kho_memfd_walk *w, u64 entry, pgoff_t index)
 {
 	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
+	phys_addr_t phys = entry & PAGE_MASK;
+	phys_addr_t expected;
 
-	if (entry & KHO_MEMFD_ENTRY_TAIL)
-		return true;
-	return IS_ALIGNED(index, 1UL << order) &&
-	       kho_in_preserved(entry & PAGE_MASK, order);
+	if (entry & ~KHO_MEMFD_ENTRY_BITS)
+		return false;
+	if (entry & KHO_MEMFD_ENTRY_TAIL) {
+		if (!w->tails || order != (w->head & KHO_MEMFD_ENTRY_ORDER))
+			return false;
+		expected = (w->head & PAGE_MASK) +
+			   PFN_PHYS((1UL << order) - w->tails);
+		w->tails--;
+		return phys == expected;
+	}
+	if (w->tails || order > KHO_MAX_ORDER || !IS_ALIGNED(index, 1UL << order) ||
+	    !kho_in_test(&kho_in, phys, order))
+		return false;
+	w->head = entry;
+	w->tails = (1UL << order) - 1;
+	return true;
 }
 
 /*
  * Every chunk but the last is full, so the walk ends after at most
  * nr_pages / KHO_MEMFD_CHUNK_ENTRIES + 1 chunks whatever the links say.
+ * The caller holds kho_in_lock().
  */
 static int kho_memfd_check_list(const struct kho_memfd_in *in)
 {
+	struct kho_memfd_walk walk = {};
 	const struct kho_memfd_chunk *chunk;
 	phys_addr_t phys = in->pages;
 	pgoff_t index = 0;
 	unsigned long i;
 
+	lockdep_assert_held(&kho_in.lock);
 	while (index < in->nr_pages) {
 		chunk = kho_memfd_chunk_at(phys);
 		if (!chunk || chunk->nr > KHO_MEMFD_CHUNK_ENTRIES ||
@@ -559,11 +638,11 @@ static int kho_memfd_check_list(const struct kho_memfd_in *in)
 		    (chunk->nr < KHO_MEMFD_CHUNK_ENTRIES && chunk->next))
 			return -EINVAL;
 		for (i = 0; i < chunk->nr; i++, index++)
-			if (!kho_memfd_entry_ok(chunk->entries[i], index))
+			if (!kho_memfd_entry_ok(&walk, chunk->entries[i], index))
 				return -EINVAL;
 		phys = chunk->next;
 	}
-	return phys ? -EINVAL : 0;
+	return phys || walk.tails ? -EINVAL : 0;
 }
 
 /* Put the folio of one entry at @index; tails ride along with their head. */
@@ -575,11 +654,16 @@ static int kho_memfd_restore_entry(struct file *file, u64 entry, pgoff_t index)
 
 	if (entry & KHO_MEMFD_ENTRY_TAIL)
 		return 0;
+	/*
+	 * The list was checked, so only a corrupt list that names one folio
+	 * twice gets here without it: an error, not a bug.
+	 */
 	folio = kho_restore_folio(entry & PAGE_MASK);
-	if (WARN_ON_ONCE(!folio || folio_order(folio) != order)) {
-		if (folio)
-			folio_put(folio);
-		return -EIO;
+	if (!folio)
+		return -EINVAL;
+	if (folio_order(folio) != order) {
+		folio_put(folio);
+		return -EINVAL;
 	}
 	err = shmem_insert_folio(file, folio, index);
 	folio_put(folio);
@@ -599,9 +683,13 @@ static int kho_memfd_fill(struct file *file, const struct kho_memfd_in *in)
 
 	while (index < in->nr_pages) {
 		struct page *page = kho_restore_pages(phys, 1);
-		const struct kho_memfd_chunk *chunk = page_address(page);
+		const struct kho_memfd_chunk *chunk;
 		unsigned long i;
 
+		/* A chunk listed twice: its first visit took it. */
+		if (!page)
+			return -EINVAL;
+		chunk = page_address(page);
 		for (i = 0; !err && i < chunk->nr; i++)
 			err = kho_memfd_restore_entry(file, chunk->entries[i], index + i);
 		index += chunk->nr;
@@ -631,6 +719,7 @@ static struct kho_memfd_in *kho_memfd_in_find(const char *name)
 {
 	unsigned long i;
 
+	lockdep_assert_held(&kho_memfds.lock);
 	for (i = 0; i < kho_memfds.nr_in; i++)
 		if (!kho_memfds.in[i].restored && !strcmp(kho_memfds.in[i].name, name))
 			return &kho_memfds.in[i];
@@ -652,8 +741,9 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 	struct file *file;
 	int fd, err;
 
-	if ((cmd->flags & ~KHO_MEMFD_RESTORE_CLOEXEC) || cmd->__reserved ||
-	    kho_memfd_check_name(cmd->name))
+	if ((cmd->flags & ~KHO_MEMFD_RESTORE_CLOEXEC) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (kho_memfd_check_name(cmd->name))
 		return -EINVAL;
 	mutex_lock(&kho_memfds.lock);
 	in = kho_memfd_in_find(cmd->name);
@@ -661,7 +751,9 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 		err = -ENOENT;
 		goto unlock;
 	}
+	kho_in_lock();
 	err = kho_memfd_check_list(in);
+	kho_in_unlock();
 	if (err) {
 		pr_err("%s: corrupt page list, not restorable\n", in->name);
 		in->restored = true;
@@ -717,7 +809,7 @@ int kho_memfd_list(struct kho_ucmd *ucmd)
 	int err = 0;
 
 	if (cmd->flags)
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	mutex_lock(&kho_memfds.lock);
 	if (cmd->index >= kho_memfds.nr_in) {
 		err = -ENOENT;
@@ -731,26 +823,6 @@ int kho_memfd_list(struct kho_ucmd *ucmd)
 	memcpy(cmd->out_name, in->name, sizeof(cmd->out_name));
 	err = kho_ucmd_respond(ucmd, sizeof(*cmd));
 unlock:
-	mutex_unlock(&kho_memfds.lock);
-	return err;
-}
-
-/**
- * kho_memfd_finish - KHO_FINISH: nothing more will be restored
- *
- * Return: as kho_finish().
- */
-int kho_memfd_finish(void)
-{
-	int err;
-
-	mutex_lock(&kho_memfds.lock);
-	err = kho_finish();
-	if (!err) {
-		kfree(kho_memfds.in);
-		kho_memfds.in = NULL;
-		kho_memfds.nr_in = 0;
-	}
 	mutex_unlock(&kho_memfds.lock);
 	return err;
 }

@@ -30,6 +30,16 @@ enum kho_in_state kho_in_state(void)
 }
 EXPORT_SYMBOL_GPL(kho_in_state);
 
+/*
+ * The node readers below trust the FDT only while the handover is valid:
+ * kho_finish() frees it after every handler's ->finish, so a handler that
+ * reads nodes after boot orders its readers against its own ->finish.
+ */
+static const void *kho_in_fdt(void)
+{
+	return kho_in_state() == KHO_IN_VALID ? READ_ONCE(kho_in.fdt) : NULL;
+}
+
 /**
  * kho_find_node - a handler's node in the incoming handover
  * @name: the node name the handler serialized under
@@ -41,16 +51,9 @@ EXPORT_SYMBOL_GPL(kho_in_state);
  */
 int kho_find_node(const char *name, const char *compatible)
 {
-	int node;
+	const void *fdt = kho_in_fdt();
 
-	if (kho_in_state() != KHO_IN_VALID)
-		return -ENODEV;
-	node = fdt_subnode_offset(kho_in.fdt, 0, name);
-	if (node < 0)
-		return -ENOENT;
-	if (!kho_fdt_compatible_is(kho_in.fdt, node, compatible))
-		return -EINVAL;
-	return node;
+	return fdt ? kho_fdt_find_node(fdt, name, compatible) : -ENODEV;
 }
 EXPORT_SYMBOL_GPL(kho_find_node);
 
@@ -63,10 +66,12 @@ EXPORT_SYMBOL_GPL(kho_find_node);
  */
 int kho_node_next_child(int node, int child)
 {
-	if (kho_in_state() != KHO_IN_VALID)
+	const void *fdt = kho_in_fdt();
+
+	if (!fdt)
 		return -ENODEV;
-	child = child < 0 ? fdt_first_subnode(kho_in.fdt, node) :
-			    fdt_next_subnode(kho_in.fdt, child);
+	child = child < 0 ? fdt_first_subnode(fdt, node) :
+			    fdt_next_subnode(fdt, child);
 	return child < 0 ? -ENOENT : child;
 }
 EXPORT_SYMBOL_GPL(kho_node_next_child);
@@ -79,9 +84,9 @@ EXPORT_SYMBOL_GPL(kho_node_next_child);
  */
 const char *kho_node_name(int node)
 {
-	if (kho_in_state() != KHO_IN_VALID)
-		return NULL;
-	return fdt_get_name(kho_in.fdt, node, NULL);
+	const void *fdt = kho_in_fdt();
+
+	return fdt ? fdt_get_name(fdt, node, NULL) : NULL;
 }
 EXPORT_SYMBOL_GPL(kho_node_name);
 
@@ -94,11 +99,12 @@ EXPORT_SYMBOL_GPL(kho_node_name);
  */
 int kho_node_subnode(int node, const char *name)
 {
+	const void *fdt = kho_in_fdt();
 	int child;
 
-	if (kho_in_state() != KHO_IN_VALID)
+	if (!fdt)
 		return -ENODEV;
-	child = fdt_subnode_offset(kho_in.fdt, node, name);
+	child = fdt_subnode_offset(fdt, node, name);
 	return child < 0 ? -ENOENT : child;
 }
 EXPORT_SYMBOL_GPL(kho_node_subnode);
@@ -113,9 +119,9 @@ EXPORT_SYMBOL_GPL(kho_node_subnode);
  */
 const void *kho_node_prop(int node, const char *prop, int *len)
 {
-	if (kho_in_state() != KHO_IN_VALID)
-		return NULL;
-	return fdt_getprop(kho_in.fdt, node, prop, len);
+	const void *fdt = kho_in_fdt();
+
+	return fdt ? fdt_getprop(fdt, node, prop, len) : NULL;
 }
 EXPORT_SYMBOL_GPL(kho_node_prop);
 
@@ -125,20 +131,14 @@ EXPORT_SYMBOL_GPL(kho_node_prop);
  * @prop: property name
  * @val: set to its value
  *
- * Return: 0, -ENOENT if absent, -EINVAL if it is not 8 bytes long.
+ * Return: 0, -ENODEV without a valid handover, -ENOENT if absent, -EINVAL
+ * if it is not 8 bytes long.
  */
 int kho_node_u64(int node, const char *prop, u64 *val)
 {
-	const __be64 *p;
-	int len;
+	const void *fdt = kho_in_fdt();
 
-	p = kho_node_prop(node, prop, &len);
-	if (!p)
-		return -ENOENT;
-	if (len != sizeof(*p))
-		return -EINVAL;
-	*val = be64_to_cpup(p);
-	return 0;
+	return fdt ? kho_fdt_u64(fdt, node, prop, val) : -ENODEV;
 }
 EXPORT_SYMBOL_GPL(kho_node_u64);
 
@@ -199,19 +199,65 @@ static struct folio *kho_make_folio(struct page *page, unsigned int order)
 }
 
 /**
+ * kho_in_test - is a block preserved and not restored yet?
+ * @in: the incoming handover; the caller holds @in->lock
+ * @phys: the block's physical address
+ * @order: its order
+ *
+ * Return: true if exactly this block is preserved in a valid handover.
+ */
+bool kho_in_test(struct kho_in *in, phys_addr_t phys, unsigned int order)
+{
+	lockdep_assert_held(&in->lock);
+	if (!PAGE_ALIGNED(phys) || order > KHO_MAX_ORDER ||
+	    in->state != KHO_IN_VALID)
+		return false;
+	return kho_tracker_test(&in->tracker, PHYS_PFN(phys), order);
+}
+
+/**
  * kho_in_preserved - did the previous kernel preserve this block?
  * @phys: its physical address
  * @order: its order
  *
  * Return: true if it is preserved and not restored yet, so a caller can
- * check a whole structure before it takes any of it.
+ * check a whole structure before it takes any of it (under kho_in_lock()
+ * for many checks in a row, see kho_in_test()).
  */
 bool kho_in_preserved(phys_addr_t phys, unsigned int order)
 {
-	if (!PAGE_ALIGNED(phys) || order > KHO_MAX_ORDER ||
-	    kho_in_state() != KHO_IN_VALID)
-		return false;
-	return kho_tracker_test(&kho_in.tracker, PHYS_PFN(phys), order);
+	bool preserved;
+
+	mutex_lock(&kho_in.lock);
+	preserved = kho_in_test(&kho_in, phys, order);
+	mutex_unlock(&kho_in.lock);
+	return preserved;
+}
+
+/**
+ * kho_in_restore_folio - kho_restore_folio() on @in
+ * @in: the incoming handover
+ * @phys: the folio's physical address
+ *
+ * Return: the folio, or NULL.
+ */
+struct folio *kho_in_restore_folio(struct kho_in *in, phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	struct folio *folio = NULL;
+	int order;
+
+	if (!PAGE_ALIGNED(phys))
+		return NULL;
+	mutex_lock(&in->lock);
+	if (in->state != KHO_IN_VALID)
+		goto out;
+	order = kho_tracker_find(&in->tracker, pfn);
+	if (order >= 0 && !kho_tracker_clear(&in->tracker, pfn, order))
+		folio = kho_make_folio(pfn_to_page(pfn), order);
+out:
+	mutex_unlock(&in->lock);
+	return folio;
 }
 
 /**
@@ -220,24 +266,50 @@ bool kho_in_preserved(phys_addr_t phys, unsigned int order)
  *
  * The folio comes back with its order and one reference, exactly once.
  * Return: the folio, or NULL if no folio was preserved at @phys (or it was
- * restored already, or there is no valid handover).
+ * restored already, or there is no valid handover, or it was finished).
  */
 struct folio *kho_restore_folio(phys_addr_t phys)
 {
-	unsigned long pfn = PHYS_PFN(phys);
-	struct folio *folio = NULL;
-	int order;
-
-	if (!PAGE_ALIGNED(phys) || kho_in_state() != KHO_IN_VALID)
-		return NULL;
-	mutex_lock(&kho_in.lock);
-	order = kho_tracker_find(&kho_in.tracker, pfn);
-	if (order >= 0 && !kho_tracker_clear(&kho_in.tracker, pfn, order))
-		folio = kho_make_folio(pfn_to_page(pfn), order);
-	mutex_unlock(&kho_in.lock);
-	return folio;
+	return kho_in_restore_folio(&kho_in, phys);
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_in_restore_pages - kho_restore_pages() on @in
+ * @in: the incoming handover
+ * @phys: physical address of the first page
+ * @nr_pages: the same count that was preserved
+ *
+ * Return: the first page, or NULL.
+ */
+struct page *kho_in_restore_pages(struct kho_in *in, phys_addr_t phys,
+				  unsigned long nr_pages)
+{
+	unsigned long pfn = PHYS_PFN(phys), end = pfn + nr_pages, p;
+	struct page *page = NULL;
+	unsigned int order;
+
+	if (!PAGE_ALIGNED(phys) || !nr_pages || end < pfn)
+		return NULL;
+	mutex_lock(&in->lock);
+	if (in->state != KHO_IN_VALID)
+		goto out;
+	for (p = pfn; p < end; p += 1UL << order) {
+		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
+		if (!kho_tracker_test(&in->tracker, p, order))
+			goto out;
+	}
+	/* Every block was tested under the lock: none can fail to clear. */
+	for (p = pfn; p < end; p += 1UL << order) {
+		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
+		kho_tracker_clear(&in->tracker, p, order);
+	}
+	page = pfn_to_page(pfn);
+	kho_adopt_pages(page, nr_pages);
+out:
+	mutex_unlock(&in->lock);
+	return page;
+}
 
 /**
  * kho_restore_pages - take back a range preserved with kho_preserve_pages()
@@ -249,28 +321,7 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
  */
 struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 {
-	unsigned long pfn = PHYS_PFN(phys), end = pfn + nr_pages, p;
-	struct page *page = NULL;
-	unsigned int order;
-
-	if (!PAGE_ALIGNED(phys) || !nr_pages || end < pfn ||
-	    kho_in_state() != KHO_IN_VALID)
-		return NULL;
-	mutex_lock(&kho_in.lock);
-	for (p = pfn; p < end; p += 1UL << order) {
-		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
-		if (!kho_tracker_test(&kho_in.tracker, p, order))
-			goto out;
-	}
-	for (p = pfn; p < end; p += 1UL << order) {
-		order = kho_block_order(p, end - p, KHO_MAX_ORDER);
-		WARN_ON_ONCE(kho_tracker_clear(&kho_in.tracker, p, order));
-	}
-	page = pfn_to_page(pfn);
-	kho_adopt_pages(page, nr_pages);
-out:
-	mutex_unlock(&kho_in.lock);
-	return page;
+	return kho_in_restore_pages(&kho_in, phys, nr_pages);
 }
 EXPORT_SYMBOL_GPL(kho_restore_pages);
 
@@ -294,38 +345,47 @@ static int kho_collect_node(phys_addr_t node, void *arg)
 	return 0;
 }
 
-static void kho_free_handover(void)
+/* Roots of an empty tracker: what @in->tracker points at once released. */
+static struct kho_tracker_root kho_no_roots[KHO_NR_ORDERS];
+
+/*
+ * Free the handover's own pages: the tracker's nodes, the FDT and the
+ * header. The tracker is emptied first, so nothing can reach a freed node
+ * (every reader holds @in->lock, as the caller does).
+ */
+static void kho_free_handover(struct kho_in *in)
 {
+	phys_addr_t fdt_phys = in->hdr->fdt_phys;
+	u64 fdt_size = in->hdr->fdt_size;
 	struct page *page, *next;
 	LIST_HEAD(nodes);
 
-	kho_tracker_walk_nodes(&kho_in.tracker, kho_collect_node, &nodes);
+	kho_tracker_walk_nodes(&in->tracker, kho_collect_node, &nodes);
+	kho_tracker_init(&in->tracker, kho_no_roots);
+	in->fdt = NULL;
+	in->hdr = NULL;
 	list_for_each_entry_safe(page, next, &nodes, lru) {
 		list_del(&page->lru);
 		kho_free_range(page_to_pfn(page), 1);
 	}
-	kho_free_range(PHYS_PFN(kho_in.hdr->fdt_phys),
-		       kho_in.hdr->fdt_size >> PAGE_SHIFT);
-	kho_free_range(PHYS_PFN(kho_in.sd.hdr_phys), 1);
+	kho_free_range(PHYS_PFN(fdt_phys), fdt_size >> PAGE_SHIFT);
+	kho_free_range(PHYS_PFN(in->sd.hdr_phys), 1);
 }
 
 /**
- * kho_finish - the update is over: release what nobody restored
+ * kho_in_release - end a valid handover: free all that is left of it
+ * @in: the incoming handover
+ * @released: set to the preserved pages nobody restored, now freed
  *
- * Preserved folios that no handler took back, the previous kernel's FDT,
- * header and tracker go back to the page allocator; nodes can no longer be
- * found and nothing more can be restored.
- *
- * Return: 0, -ENODEV without a valid handover, -EALREADY if done before.
+ * Return: 0, -EALREADY if released before, -ENODEV if not valid.
  */
-int kho_finish(void)
+int kho_in_release(struct kho_in *in, unsigned long *released)
 {
-	u64 start = ktime_get_ns();
-	unsigned long pages = 0;
 	int err = 0;
 
-	mutex_lock(&kho_in.lock);
-	switch (kho_in.state) {
+	*released = 0;
+	mutex_lock(&in->lock);
+	switch (in->state) {
 	case KHO_IN_VALID:
 		break;
 	case KHO_IN_FINISHED:
@@ -335,15 +395,49 @@ int kho_finish(void)
 		err = -ENODEV;
 		goto out;
 	}
-	WRITE_ONCE(kho_in.state, KHO_IN_FINISHED);
-	kho_tracker_walk(&kho_in.tracker, kho_free_run, &pages);
-	kho_free_handover();
-	kho_in.fdt = NULL;
-	kho_in.hdr = NULL;
-	pr_info("finished: released %lu preserved pages nobody restored, %llu ns\n",
-		pages, ktime_get_ns() - start);
+	WRITE_ONCE(in->state, KHO_IN_FINISHED);
+	kho_tracker_walk(&in->tracker, kho_free_run, released);
+	kho_free_handover(in);
 out:
-	mutex_unlock(&kho_in.lock);
+	mutex_unlock(&in->lock);
+	return err;
+}
+
+/**
+ * kho_finish - the update is over: release what nobody restored
+ *
+ * Every handler's ->finish runs first, so none is left holding anything of
+ * the handover; then preserved folios that nobody took back, the previous
+ * kernel's FDT, header and tracker go back to the page allocator. Nodes
+ * can no longer be found and nothing more can be restored: a restore that
+ * races with this either completes before or finds nothing. The one path
+ * for /dev/kho's KHO_FINISH and debugfs' kho/finish.
+ *
+ * Return: 0, -ENODEV without a valid handover, -EALREADY if done before.
+ */
+int kho_finish(void)
+{
+	u64 start = ktime_get_ns();
+	unsigned long pages;
+	int err;
+
+	mutex_lock(&kho_out.lock);
+	switch (kho_in_state()) {
+	case KHO_IN_VALID:
+		kho_finish_handlers();
+		err = kho_in_release(&kho_in, &pages);
+		break;
+	case KHO_IN_FINISHED:
+		err = -EALREADY;
+		break;
+	default:
+		err = -ENODEV;
+		break;
+	}
+	mutex_unlock(&kho_out.lock);
+	if (!err)
+		pr_info("finished: released %lu preserved pages nobody restored, %llu ns\n",
+			pages, ktime_get_ns() - start);
 	return err;
 }
 EXPORT_SYMBOL_GPL(kho_finish);

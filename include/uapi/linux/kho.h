@@ -124,8 +124,18 @@ struct kho_hdr {
  * Every ioctl takes one struct whose first member, @size, is the size of
  * the struct as userspace knows it. The kernel accepts smaller structs
  * down to the first version's size and larger ones whose extra bytes are
- * zero (E2BIG otherwise). Unknown @flags bits and non-zero reserved fields
- * are rejected with EINVAL, so they can be given a meaning later.
+ * zero.
+ *
+ * Errors every command shares (each struct below lists its own):
+ *   ENOTTY      not a /dev/kho ioctl number
+ *   EFAULT      the struct is not readable or writable
+ *   EINVAL      @size below the first version's struct, or a malformed
+ *               argument (a name that is empty or not NUL-terminated)
+ *   E2BIG       @size above the kernel's struct, with non-zero extra bytes
+ *   EOPNOTSUPP  an unknown @flags bit or a non-zero reserved field: this
+ *               kernel does not know that request (as iommufd answers), so
+ *               a caller can probe for a feature
+ *   EPERM       opening /dev/kho without CAP_SYS_ADMIN
  */
 #define KHO_TYPE		0xBE
 #define KHO_NAME_MAX		64	/* bytes, with the terminating NUL */
