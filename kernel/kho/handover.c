@@ -71,17 +71,18 @@ int kho_check_scratch(const struct kho_scratch_range *scratch, unsigned int nr,
 		*why = "bad scratch count";
 		return -EINVAL;
 	}
+	/* Compared by last byte: a range may end at the top of the space. */
 	for (i = 0; i < nr; i++) {
 		const struct kho_scratch_range *r = &scratch[i];
 
 		if (!r->size || !IS_ALIGNED(r->base, align) ||
-		    !IS_ALIGNED(r->size, align) || r->base + r->size < r->base) {
+		    !IS_ALIGNED(r->size, align) || r->base + (r->size - 1) < r->base) {
 			*why = "bad scratch range";
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++) {
-			if (r->base < scratch[j].base + scratch[j].size &&
-			    scratch[j].base < r->base + r->size) {
+			if (r->base <= scratch[j].base + (scratch[j].size - 1) &&
+			    scratch[j].base <= r->base + (r->size - 1)) {
 				*why = "overlapping scratch ranges";
 				return -EINVAL;
 			}
@@ -283,9 +284,17 @@ int kho_fdt_u64(const void *fdt, int node, const char *prop, u64 *val)
 	return 0;
 }
 
-/* The scratch property as ranges; -EINVAL if it is not (base, size) pairs. */
-static int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
-			   unsigned int *nr)
+/**
+ * kho_fdt_scratch - the root's scratch property as ranges
+ * @fdt: a root FDT
+ * @scratch: room for KHO_MAX_SCRATCH ranges
+ * @nr: set to the number of ranges
+ *
+ * Return: 0, or -EINVAL if it is missing, not (base, size) pairs or longer
+ * than KHO_MAX_SCRATCH of them.
+ */
+int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
+		    unsigned int *nr)
 {
 	const __be64 *prop;
 	unsigned int i;

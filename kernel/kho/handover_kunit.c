@@ -102,6 +102,17 @@ static void kho_sd_bad_scratch(struct kunit *test)
 	sd->scratch[1].size = 2 * PAGE_SIZE;
 	kho_seal_sd(sd);
 	kho_expect_sd_bad(test, sd, "bad scratch range");
+
+	/* Inside the first range, and the same range twice. */
+	sd = kho_good_sd(test);
+	sd->scratch[1].base = sd->scratch[0].base + 0x200000;
+	kho_seal_sd(sd);
+	kho_expect_sd_bad(test, sd, "overlapping scratch ranges");
+
+	sd = kho_good_sd(test);
+	sd->scratch[1] = sd->scratch[0];
+	kho_seal_sd(sd);
+	kho_expect_sd_bad(test, sd, "overlapping scratch ranges");
 }
 
 static void kho_seal(struct kho_hdr *hdr)
@@ -160,6 +171,11 @@ static void kho_hdr_corrupt(struct kunit *test)
 	hdr->flags = 1;
 	kho_seal(hdr);
 	kho_expect_hdr_bad(test, hdr, "unknown header flags");
+
+	hdr = kho_good_hdr(test);
+	hdr->generation = 0;
+	kho_seal(hdr);
+	kho_expect_hdr_bad(test, hdr, "bad generation");
 
 	hdr = kho_good_hdr(test);
 	hdr->order[3].top = 0x5000;	/* not resealed */

@@ -287,6 +287,8 @@ int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
 bool kho_fdt_compatible_is(const void *fdt, int node, const char *compatible);
 int kho_fdt_find_node(const void *fdt, const char *name, const char *compatible);
 int kho_fdt_u64(const void *fdt, int node, const char *prop, u64 *val);
+int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
+		    unsigned int *nr);
 
 /*
  * restore.c: the incoming side on an explicit struct kho_in, so the KUnit

@@ -28,6 +28,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -535,16 +539,16 @@ static int check_preserve_args(int fd)
 
 	snprintf(cmd.name, sizeof(cmd.name), "args");
 	cmd.flags = 1;
-	tap(expect(kho_ioctl(KHO_MEMFD_PRESERVE, &cmd), EINVAL),
-	    "preserve with flags 0x1 -> EINVAL");
+	tap(expect(kho_ioctl(KHO_MEMFD_PRESERVE, &cmd), EOPNOTSUPP),
+	    "preserve with flags 0x1 -> EOPNOTSUPP");
 	cmd.flags = 1U << 31;
-	tap(expect(kho_ioctl(KHO_MEMFD_PRESERVE, &cmd), EINVAL),
-	    "preserve with flags 0x80000000 -> EINVAL");
+	tap(expect(kho_ioctl(KHO_MEMFD_PRESERVE, &cmd), EOPNOTSUPP),
+	    "preserve with flags 0x80000000 -> EOPNOTSUPP");
 	cmd.flags = 0;
 
 	cmd.__reserved = 1;
-	tap(expect(kho_ioctl(KHO_MEMFD_PRESERVE, &cmd), EINVAL),
-	    "preserve with __reserved != 0 -> EINVAL");
+	tap(expect(kho_ioctl(KHO_MEMFD_PRESERVE, &cmd), EOPNOTSUPP),
+	    "preserve with __reserved != 0 -> EOPNOTSUPP");
 	cmd.__reserved = 0;
 
 	cmd.size = sizeof(cmd) - 1;
@@ -756,25 +760,25 @@ static void check_other_ioctls(void)
 	int fd = -1, ret;
 
 	snprintf(unp.name, sizeof(unp.name), "x");
-	tap(expect(kho_ioctl(KHO_MEMFD_UNPRESERVE, &unp), EINVAL),
-	    "unpreserve with flags 0x1 -> EINVAL");
+	tap(expect(kho_ioctl(KHO_MEMFD_UNPRESERVE, &unp), EOPNOTSUPP),
+	    "unpreserve with flags 0x1 -> EOPNOTSUPP");
 
 	snprintf(res.name, sizeof(res.name), "x");
 	res.flags = 1U << 1;
-	ret = expect(kho_ioctl(KHO_MEMFD_RESTORE, &res), EINVAL);
+	ret = expect(kho_ioctl(KHO_MEMFD_RESTORE, &res), EOPNOTSUPP);
 	res.flags = 0;
 	res.__reserved = 1;
 	if (!ret)
-		ret = expect(kho_ioctl(KHO_MEMFD_RESTORE, &res), EINVAL);
-	tap(ret, "restore with flags 0x2, and with __reserved != 0 -> EINVAL");
+		ret = expect(kho_ioctl(KHO_MEMFD_RESTORE, &res), EOPNOTSUPP);
+	tap(ret, "restore with flags 0x2, and with __reserved != 0 -> EOPNOTSUPP");
 
 	list(0, &lst);
 	lst.flags = 1;
-	tap(expect(kho_ioctl(KHO_MEMFD_LIST, &lst), EINVAL),
-	    "list with flags 0x1 -> EINVAL");
+	tap(expect(kho_ioctl(KHO_MEMFD_LIST, &lst), EOPNOTSUPP),
+	    "list with flags 0x1 -> EOPNOTSUPP");
 
-	tap(expect(kho_ioctl(KHO_FINISH, &fin), EINVAL),
-	    "finish with flags 0x1 -> EINVAL");
+	tap(expect(kho_ioctl(KHO_FINISH, &fin), EOPNOTSUPP),
+	    "finish with flags 0x1 -> EOPNOTSUPP");
 
 	ret = expect(kho_ioctl(_IO(KHO_TYPE, KHO_CMD_FINISH + 1), &fin), ENOTTY);
 	if (!ret)
@@ -1499,6 +1503,110 @@ static void cmd_absent(const char *name)
 	tap(expect(list(0, &l), ENOENT), "list -> ENOENT, nothing left to restore");
 }
 
+/* ---- race COUNT SIZE SEED ---------------------------------------------- */
+
+/*
+ * A restorer thread takes race0, race1, ... (each SIZE bytes, race<i>
+ * filled from SEED + i) while the main thread finishes through debugfs
+ * once the restorer has completed a random number of them. Each restore
+ * must succeed whole (every byte checked) or fail with ENOENT; those done
+ * before the finish began must have succeeded; after it nothing is left.
+ */
+#define MAX_RACE	64
+
+struct race {
+	unsigned int count;
+	u64 size;
+	u64 seed;
+	int err[MAX_RACE];
+	int fd[MAX_RACE];
+	atomic_uint done;
+};
+
+static void *race_restorer(void *arg)
+{
+	struct race *rc = arg;
+	char name[KHO_NAME_MAX];
+	unsigned int i;
+
+	for (i = 0; i < rc->count; i++) {
+		snprintf(name, sizeof(name), "race%u", i);
+		rc->fd[i] = -1;
+		rc->err[i] = restore(name, &rc->fd[i]);
+		atomic_store(&rc->done, i + 1);
+	}
+	return NULL;
+}
+
+/* A restored race<i>: its size and every byte. */
+static int race_check(const struct race *rc, unsigned int i)
+{
+	u64 first = 0, n;
+	u8 *map;
+	int ret;
+
+	ret = expect_size(rc->fd[i], rc->size);
+	if (ret)
+		return ret;
+	map = map_memfd(rc->fd[i], rc->size);
+	if (!map)
+		return -1;
+	n = prng_diffs((u64 *)map, 0, rc->size / 8, rc->seed + i, &first);
+	munmap(map, rc->size);
+	return n ? fail("race%u: %llu words differ, the first at offset %#llx", i,
+			(unsigned long long)n, (unsigned long long)first * 8) : 0;
+}
+
+static void cmd_race(const char *count, u64 size, u64 seed)
+{
+	struct race rc = { .size = size, .seed = seed };
+	unsigned int i, at, before, ok = 0, gone = 0;
+	struct kho_memfd_list l;
+	pthread_t thread;
+	int ret = 0;
+
+	rc.count = strtoul(count, NULL, 0);
+	if (!tap(open_kho(), "open " KHO_DEV) ||
+	    !tap(rc.count && rc.count <= MAX_RACE ? 0 : fail("count %s", count),
+		 "race over %u memfds", rc.count))
+		return;
+	if (getrandom(&at, sizeof(at), 0) != sizeof(at))
+		at = 0;
+	at %= rc.count + 1;
+	atomic_init(&rc.done, 0);
+	if (!tap(pthread_create(&thread, NULL, race_restorer, &rc) ?
+		 fail("pthread_create") : 0, "restorer thread started"))
+		return;
+	/* Synchronised on the restorer's progress, not on time. */
+	while (atomic_load(&rc.done) < at)
+		sched_yield();
+	before = atomic_load(&rc.done);
+	ret = write_file(KHO_DEBUGFS "/finish", "1");
+	pthread_join(thread, NULL);
+	tap(ret, "finish through debugfs after %u of %u restores (%u asked)",
+	    before, rc.count, at);
+
+	for (i = 0; i < rc.count; i++) {
+		if (!rc.err[i]) {
+			ret = race_check(&rc, i);
+			ok += !ret;
+		} else {
+			ret = rc.err[i] == -ENOENT && i >= before ? 0 :
+			      fail("race%u: %s", i, errname(-rc.err[i]));
+			gone += !ret;
+		}
+		if (rc.fd[i] >= 0)
+			close(rc.fd[i]);
+		tap(ret, "race%u: %s", i, rc.err[i] ? "ENOENT (after finish)" :
+		    "restored whole, every byte checked");
+	}
+	printf("kho_memfd: race count=%u at=%u before=%u restored=%u enoent=%u\n",
+	       rc.count, at, before, ok, gone);
+	tap(expect(restore("race0", &rc.fd[0]), ENOENT), "restore after finish -> ENOENT");
+	tap(expect(list(0, &l), ENOENT), "list after a debugfs finish -> ENOENT (list freed)");
+	tap(expect(finish(), EALREADY), "KHO_FINISH after the debugfs finish -> EALREADY");
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 struct command {
@@ -1513,6 +1621,7 @@ static const struct command commands[] = {
 	{ "dma", 1 },
 	{ "finish", 0 },
 	{ "absent", 1 },
+	{ "race", 3 },
 };
 
 static const struct command *find_command(const char *name)
@@ -1563,6 +1672,8 @@ static void run(const struct command *c, char **args)
 		cmd_dma(args[0]);
 	else if (!strcmp(c->name, "finish"))
 		cmd_finish();
+	else if (!strcmp(c->name, "race"))
+		cmd_race(args[0], size, seed);
 	else
 		cmd_absent(args[0]);
 }
@@ -1579,7 +1690,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: %s COMMAND... with COMMAND one of\n"
 			"  errors | preserve NAME SIZE SEED | restore NAME SIZE SEED |\n"
-			"  dma NAME | finish | absent NAME\n", argv[0]);
+			"  dma NAME | finish | absent NAME | race COUNT SIZE SEED\n", argv[0]);
 		printf("kho_memfd: FAIL\n");
 		return 2;
 	}

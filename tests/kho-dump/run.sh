@@ -15,10 +15,12 @@
 #                   KHO_FUZZ_SECONDS (default 30): no crash, no sanitizer
 #                   report
 #
-# Fixtures are fixtures/NAME.dts, compiled with dtc at test time (a
-# "// kho-dump-test: replace OLD NEW" or "truncate N" line patches the
-# blob), and fixtures/NAME.raw, used as they are. --update rewrites the
-# golden files from the current kho-dump: review the diff.
+# Fixtures are kernel/kho/fixtures/NAME.dts, compiled with dtc at test
+# time by kernel/kho/fixtures/compile.sh (a "// kho-dump-test: replace OLD
+# NEW" or "truncate N" line patches the blob), and NAME.raw, used as they
+# are; the kernel's KUnit suite kho-fixtures checks the same blobs.
+# --update rewrites the golden files from the current kho-dump: review the
+# diff.
 #
 # Exit status 0 only if every group passed.
 set -uo pipefail
@@ -26,6 +28,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$top/build}
 here=$top/tests/kho-dump
+# Shared with the kernel's KUnit suite, which checks the same blobs.
+fixtures=$top/kernel/kho/fixtures
 out=$BUILD/tools/kho-dump
 logs=$BUILD/logs
 kd=$out/kho-dump
@@ -63,38 +67,13 @@ fi
 
 # ---- fixtures ------------------------------------------------------------
 
-# Apply the "kho-dump-test:" lines of $1 to the blob $2.
-patch_blob() {
-	local dts=$1 blob=$2 verb a b
-	{ grep -o 'kho-dump-test: .*' "$dts" || true; } | while read -r _ verb a b; do
-		case $verb in
-		replace)
-			[ ${#a} -eq ${#b} ] || { echo "replace needs equal lengths"; return 1; }
-			grep -q -- "$a" "$blob" || { echo "no $a in the blob"; return 1; }
-			A=$a B=$b perl -0777 -pi -e 's/\Q$ENV{A}\E/$ENV{B}/g' "$blob"
-			;;
-		truncate)
-			truncate -s "$a" "$blob"
-			;;
-		*)
-			echo "unknown kho-dump-test verb $verb"
-			return 1
-			;;
-		esac
-	done
-}
-
 names=()
 build_errors=()
-for f in "$here"/fixtures/*.dts "$here"/fixtures/*.raw; do
+for f in "$fixtures"/*.dts "$fixtures"/*.raw; do
 	[ -e "$f" ] || continue
 	name=$(basename "${f%.*}")
 	names+=("$name")
-	if [ "${f##*.}" = raw ]; then
-		cp "$f" "$tmp/$name.dtb"
-	elif ! dtc -q -I dts -O dtb -i "$here/fixtures" \
-		-o "$tmp/$name.dtb" "$f" > "$tmp/$name.dtc" 2>&1 ||
-	     ! patch_blob "$f" "$tmp/$name.dtb" >> "$tmp/$name.dtc" 2>&1; then
+	if ! "$fixtures/compile.sh" "$f" "$tmp/$name.dtb" > "$tmp/$name.dtc" 2>&1; then
 		build_errors+=("$name: $(head -n1 "$tmp/$name.dtc")")
 	fi
 done

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the kernel's handover validators on kho-dump's fixtures, the very
+ * blobs kernel/kho/fixtures/ holds (compiled by mkfixtures.sh at build
+ * time), so the kernel and `kho-dump --check` cannot drift apart:
+ *
+ *  - a valid-* fixture passes every check the incoming side makes: the
+ *    FDT and its tree rules, the root's properties and their agreement
+ *    with a header and setup_data that point at it, and the nodes of the
+ *    handlers this kernel reads (memfd, kho-test);
+ *  - an invalid-* fixture fails one of them: the whole handover, or (for
+ *    a handler's node) that handler's node alone;
+ *  - a fixture the kernel does not judge, listed in kho_fixture_not_ours
+ *    with the reason, must pass the kernel's checks, so the difference
+ *    stays deliberate.
+ */
+#include <kunit/test.h>
+#include <linux/libfdt.h>
+#include <linux/slab.h>
+
+#include "kho_internal.h"
+
+struct kho_fixture {
+	const char *name;
+	const u8 *blob;
+	size_t size;
+};
+
+#include "kho_fixtures.h"
+
+/* Invalid to kho-dump, but outside what a kernel reads. */
+static const struct {
+	const char *name;
+	const char *why;
+} kho_fixture_not_ours[] = {
+	{ "invalid-handler-misnamed",
+	  "a handler finds its node by its own name: a node under another name is never read" },
+};
+
+#define KHO_FIXTURE_MAX_MEMFDS	64
+
+static const char *kho_fixture_exempt(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kho_fixture_not_ours); i++)
+		if (!strcmp(kho_fixture_not_ours[i].name, name))
+			return kho_fixture_not_ours[i].why;
+	return NULL;
+}
+
+/* The header and setup_data a kernel would have found with this FDT. */
+static int kho_fixture_root(const void *fdt, const char **why)
+{
+	struct kho_setup_data sd = {};
+	struct kho_hdr hdr = {};
+
+	if (kho_check_root_props(fdt, why))
+		return -EINVAL;
+	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &sd.hdr_phys);
+	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &hdr.generation);
+	kho_fdt_scratch(fdt, sd.scratch, &sd.nr_scratch);
+	return kho_check_root(fdt, &hdr, &sd, why);
+}
+
+static int kho_fixture_memfd(struct kunit *test, const void *fdt, const char **why)
+{
+	struct kho_memfd_in *in;
+	unsigned long nr;
+	int node;
+
+	node = fdt_subnode_offset(fdt, 0, KHO_MEMFD_NODE);
+	if (node < 0)
+		return 0;
+	*why = "memfd node";
+	if (!kho_fdt_compatible_is(fdt, node, KHO_MEMFD_COMPATIBLE))
+		return -EINVAL;
+	in = kunit_kcalloc(test, KHO_FIXTURE_MAX_MEMFDS, sizeof(*in), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	return kho_memfd_read_nodes(fdt, node, in, KHO_FIXTURE_MAX_MEMFDS, &nr) ?
+	       -EINVAL : 0;
+}
+
+static int kho_fixture_kho_test(const void *fdt, const char **why)
+{
+	int node;
+
+	if (!IS_ENABLED(CONFIG_KHO_TEST) || fdt_subnode_offset(fdt, 0, "kho-test") < 0)
+		return 0;
+	*why = "kho-test node";
+	node = kho_fdt_find_node(fdt, "kho-test", "linux,kho-test-v2");
+	if (node < 0)
+		return node;
+#ifdef CONFIG_KHO_TEST
+	return kho_test_check_node(fdt, node);
+#else
+	return 0;
+#endif
+}
+
+/* 0 if the kernel takes all of @f over, or the first check that fails. */
+static int kho_fixture_judge(struct kunit *test, const struct kho_fixture *f,
+			     const char **why)
+{
+	void *fdt;
+
+	/* A page-aligned copy, as a handover's FDT always is. */
+	fdt = kunit_kzalloc(test, max_t(size_t, f->size, PAGE_SIZE), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fdt);
+	memcpy(fdt, f->blob, f->size);
+	if (kho_check_fdt(fdt, f->size, kho_crc32(f->blob, f->size), why) ||
+	    kho_fixture_root(fdt, why) ||
+	    kho_fixture_memfd(test, fdt, why) ||
+	    kho_fixture_kho_test(fdt, why))
+		return -EINVAL;
+	return 0;
+}
+
+static void kho_fixtures_judged(struct kunit *test)
+{
+	unsigned int i, nr_valid = 0, nr_invalid = 0;
+
+	for (i = 0; i < ARRAY_SIZE(kho_fixtures); i++) {
+		const struct kho_fixture *f = &kho_fixtures[i];
+		const char *why = NULL, *exempt = kho_fixture_exempt(f->name);
+		int err = kho_fixture_judge(test, f, &why);
+
+		if (!strncmp(f->name, "valid-", 6) || exempt) {
+			KUNIT_EXPECT_EQ_MSG(test, err, 0, "%s: rejected (%s)%s%s", f->name,
+					    why, exempt ? ", although " : "", exempt ?: "");
+			nr_valid++;
+		} else if (!strncmp(f->name, "invalid-", 8)) {
+			KUNIT_EXPECT_NE_MSG(test, err, 0, "%s: accepted", f->name);
+			if (err)
+				kunit_info(test, "%s: %s\n", f->name, why);
+			nr_invalid++;
+		} else {
+			KUNIT_FAIL(test, "%s: fixtures are named valid-* or invalid-*", f->name);
+		}
+	}
+	/* kho-dump's tests want 15 at least; the kernel sees them all. */
+	KUNIT_EXPECT_GE(test, nr_invalid, 15U);
+	KUNIT_EXPECT_GE(test, nr_valid, 1U);
+}
+
+/* Every exemption names a fixture that exists. */
+static void kho_fixtures_exemptions(struct kunit *test)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(kho_fixture_not_ours); i++) {
+		for (j = 0; j < ARRAY_SIZE(kho_fixtures); j++)
+			if (!strcmp(kho_fixtures[j].name, kho_fixture_not_ours[i].name))
+				break;
+		KUNIT_EXPECT_LT_MSG(test, j, ARRAY_SIZE(kho_fixtures), "%s: no such fixture",
+				    kho_fixture_not_ours[i].name);
+	}
+}
+
+static struct kunit_case kho_fixtures_cases[] = {
+	KUNIT_CASE(kho_fixtures_judged),
+	KUNIT_CASE(kho_fixtures_exemptions),
+	{}
+};
+
+static struct kunit_suite kho_fixtures_suite = {
+	.name = "kho-fixtures",
+	.test_cases = kho_fixtures_cases,
+};
+kunit_test_suite(kho_fixtures_suite);
