@@ -67,6 +67,7 @@
 
 /* The corrupt knob reaches into the frozen outgoing handover itself. */
 #include <linux/libfdt.h>
+#include <linux/memblock.h>
 
 #include "kho_internal.h"
 
@@ -991,10 +992,80 @@ static void kho_test_reseal(struct kho_hdr *hdr, bool fdt_too)
 	hdr->crc = kho_crc32(hdr, sizeof(*hdr));
 }
 
+static int kho_test_first_run(unsigned long pfn, unsigned int order,
+			      unsigned long nr, void *arg)
+{
+	unsigned long *head = arg;
+
+	if (!order)
+		return 0;
+	*head = pfn;
+	return 1;
+}
+
+/*
+ * "folio-overlap": the second page of a preserved folio of order 1 or
+ * more is preserved again at order 0, which kho_preserve_*() would never
+ * let happen. Every page is still RAM the next kernel may take, so only
+ * the overlap can tell.
+ */
+static int kho_test_corrupt_overlap(void)
+{
+	struct kho_tracker *t = &kho_out.tracker;
+	unsigned long head = 0;
+	int err;
+
+	kho_tracker_walk(t, kho_test_first_run, &head);
+	if (!head)
+		return -ENOENT;
+	kho_tracker_seal(t, false);
+	err = kho_tracker_set(t, head + 1, 0);
+	kho_tracker_seal(t, true);
+	return err;
+}
+
+/*
+ * "node-twice": a subtree of the tracker also hangs under an empty slot of
+ * its top node, whose pfns are all RAM outside scratch (with a margin
+ * below the end of memory, where firmware keeps a little): the tree still
+ * only points at RAM the next kernel may take, but finish would free the
+ * subtree's nodes twice.
+ */
+static int kho_test_corrupt_node_twice(struct kho_hdr *hdr)
+{
+	unsigned int order, from, to;
+
+	for (order = 0; order <= KHO_MAX_ORDER; order++) {
+		const struct kho_tracker_root *root = &hdr->order[order];
+		unsigned int shift;
+		u64 *slots;
+
+		if (!root->top || !root->levels)
+			continue;
+		slots = phys_to_virt(root->top);
+		shift = KHO_LEAF_SHIFT + KHO_NODE_SHIFT * (root->levels - 1) + order;
+		for (from = 0; from < KHO_NODE_SLOTS && !slots[from]; from++)
+			;
+		for (to = 1; from < KHO_NODE_SLOTS && to < KHO_NODE_SLOTS; to++) {
+			unsigned long first = (unsigned long)to << shift;
+			unsigned long nr = 1UL << shift;
+
+			if (slots[to] || first < PHYS_PFN(SZ_1M) ||
+			    first + 2 * nr > max_pfn ||
+			    kho_in_scratch(PFN_PHYS(first), PFN_PHYS(nr)))
+				continue;
+			slots[to] = slots[from];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /*
  * Damage the frozen outgoing handover in the way @how names, so that the
  * next kernel must reject it: hdr-crc, fdt-crc, magic, compatible,
- * tracker-ram or order. Returns -ENOENT if not frozen, -EINVAL for an
+ * tracker-ram, order, folio-overlap or node-twice. Returns -ENOENT if not
+ * frozen (or the handover has nothing to damage that way), -EINVAL for an
  * unknown @how.
  */
 static int kho_test_corrupt(const char *how)
@@ -1025,6 +1096,12 @@ static int kho_test_corrupt(const char *how)
 		hdr->order[KHO_NR_ORDERS - 1] = hdr->order[0];
 		hdr->order[KHO_NR_ORDERS - 1].top = virt_to_phys(hdr);
 		kho_test_reseal(hdr, false);
+	} else if (sysfs_streq(how, "folio-overlap")) {
+		/* The tracker may have grown a root: seal the header again. */
+		err = kho_test_corrupt_overlap();
+		kho_test_reseal(hdr, false);
+	} else if (sysfs_streq(how, "node-twice")) {
+		err = kho_test_corrupt_node_twice(hdr);
 	} else {
 		err = -EINVAL;
 	}
