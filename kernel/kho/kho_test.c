@@ -437,6 +437,7 @@ static int kho_test_release(struct kho_test_set *set)
 	unsigned int i;
 	int err;
 
+	lockdep_assert_held(&kho_test_lock);
 	while (set->nr_alloc) {
 		folio = kho_test_entry_folio(*kho_test_slot(set->chunks,
 							    set->nr_alloc - 1));
@@ -485,6 +486,7 @@ static int kho_test_preserve(const struct kho_test_args *args)
 	unsigned int shift = PAGE_SHIFT + max(args->order, 0);
 	int err;
 
+	lockdep_assert_held(&kho_test_lock);
 	if (!args->size || !IS_ALIGNED(args->size, 1ULL << shift) ||
 	    !args->spread || args->spread > KHO_TEST_MAX_SPREAD ||
 	    args->size > div_u64(kho_test_max_bytes(), args->spread))
