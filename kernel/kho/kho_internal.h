@@ -348,6 +348,7 @@ int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
 
 #ifdef CONFIG_KHO_TEST
 int kho_test_check_node(const void *fdt, int node);
+int kho_memfd_test_corrupt(const char *how);
 #endif
 
 /* ---- dev.c: /dev/kho ------------------------------------------------------ */

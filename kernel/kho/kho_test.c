@@ -1026,47 +1026,66 @@ static int kho_test_corrupt_overlap(void)
 	return err;
 }
 
+/* Is every pfn of [first, first + nr) RAM the next kernel may take? */
+static bool kho_test_usable(unsigned long first, unsigned long nr)
+{
+	return first >= PHYS_PFN(SZ_1M) && first + 2 * nr <= max_pfn &&
+	       !kho_in_scratch(PFN_PHYS(first), PFN_PHYS(nr));
+}
+
 /*
- * "node-twice": a subtree of the tracker also hangs under an empty slot of
- * its top node, whose pfns are all RAM outside scratch (with a margin
+ * "node-twice": a part of the tracker is referenced a second time, where
+ * the pfns it then stands for are all RAM outside scratch (with a margin
  * below the end of memory, where firmware keeps a little): the tree still
- * only points at RAM the next kernel may take, but finish would free the
- * subtree's nodes twice.
+ * only points at memory the next kernel may take, but finish would free
+ * those nodes twice. A subtree goes under an empty slot of its top node;
+ * a tree that is a single leaf becomes also the tree of the next order.
  */
 static int kho_test_corrupt_node_twice(struct kho_hdr *hdr)
 {
-	unsigned int order, from, to;
+	unsigned int order, from, to, shift;
+	struct kho_tracker_root *root;
+	u64 *slots;
 
 	for (order = 0; order <= KHO_MAX_ORDER; order++) {
-		const struct kho_tracker_root *root = &hdr->order[order];
-		unsigned int shift;
-		u64 *slots;
-
-		if (!root->top || !root->levels)
+		root = &hdr->order[order];
+		if (!root->top)
 			continue;
+		if (!root->levels) {
+			shift = KHO_LEAF_SHIFT + order + 1;
+			/* Folios below 1 MiB are never preserved: from there up. */
+			if (order == KHO_MAX_ORDER || hdr->order[order + 1].top ||
+			    !kho_test_usable(PHYS_PFN(SZ_1M),
+					     (1UL << shift) - PHYS_PFN(SZ_1M)))
+				continue;
+			hdr->order[order + 1] = *root;
+			pr_info("corrupt: order %u's leaf is order %u's too\n",
+				order, order + 1);
+			return 1;
+		}
 		slots = phys_to_virt(root->top);
 		shift = KHO_LEAF_SHIFT + KHO_NODE_SHIFT * (root->levels - 1) + order;
 		for (from = 0; from < KHO_NODE_SLOTS && !slots[from]; from++)
 			;
 		for (to = 1; from < KHO_NODE_SLOTS && to < KHO_NODE_SLOTS; to++) {
-			unsigned long first = (unsigned long)to << shift;
-			unsigned long nr = 1UL << shift;
-
-			if (slots[to] || first < PHYS_PFN(SZ_1M) ||
-			    first + 2 * nr > max_pfn ||
-			    kho_in_scratch(PFN_PHYS(first), PFN_PHYS(nr)))
+			if (slots[to] || !kho_test_usable((unsigned long)to << shift,
+							  1UL << shift))
 				continue;
 			slots[to] = slots[from];
+			pr_info("corrupt: order %u's slot %u is slot %u too\n",
+				order, from, to);
 			return 0;
 		}
 	}
+	pr_info("corrupt: no tracker node to reference twice (max_pfn %lu)\n", max_pfn);
 	return -ENOENT;
 }
 
 /*
  * Damage the frozen outgoing handover in the way @how names, so that the
  * next kernel must reject it: hdr-crc, fdt-crc, magic, compatible,
- * tracker-ram, order, folio-overlap or node-twice. Returns -ENOENT if not
+ * tracker-ram, order, folio-overlap, node-twice, or memfd-dup and
+ * memfd-tail (see kho_memfd_test_corrupt()). Returns -ENOENT if not
  * frozen (or the handover has nothing to damage that way), -EINVAL for an
  * unknown @how.
  */
@@ -1103,7 +1122,13 @@ static int kho_test_corrupt(const char *how)
 		err = kho_test_corrupt_overlap();
 		kho_test_reseal(hdr, false);
 	} else if (sysfs_streq(how, "node-twice")) {
+		/* 1: a root changed, the header needs sealing again */
 		err = kho_test_corrupt_node_twice(hdr);
+		if (err > 0)
+			kho_test_reseal(hdr, false);
+		err = min(err, 0);
+	} else if (!strncmp(how, "memfd-", 6)) {
+		err = kho_memfd_test_corrupt(how);
 	} else {
 		err = -EINVAL;
 	}

@@ -827,6 +827,41 @@ unlock:
 	return err;
 }
 
+#ifdef CONFIG_KHO_TEST
+/**
+ * kho_memfd_test_corrupt - break the first preserved memfd's page list
+ * @how: "memfd-dup": entry 1 names entry 0's folio again; "memfd-tail":
+ *	entry 1 becomes a tail entry no head announced
+ *
+ * For kho_test's corrupt knob, after freeze: the list is in preserved
+ * pages the next kernel reads, which no checksum covers.
+ *
+ * Return: 0, -ENOENT without a preserved memfd of two pages or more,
+ * -EINVAL for an unknown @how.
+ */
+int kho_memfd_test_corrupt(const char *how)
+{
+	struct kho_memfd_chunk *chunk;
+	struct kho_memfd *mfd;
+	int err = -ENOENT;
+
+	mutex_lock(&kho_memfds.lock);
+	mfd = list_first_entry_or_null(&kho_memfds.out, struct kho_memfd, list);
+	if (mfd && mfd->nr_pages >= 2) {
+		chunk = page_address(list_first_entry(&mfd->chunks, struct page, lru));
+		err = 0;
+		if (sysfs_streq(how, "memfd-dup"))
+			chunk->entries[1] = chunk->entries[0];
+		else if (sysfs_streq(how, "memfd-tail"))
+			chunk->entries[1] |= KHO_MEMFD_ENTRY_TAIL;
+		else
+			err = -EINVAL;
+	}
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+#endif
+
 /**
  * kho_memfd_stats - the memfd part of debugfs kho/stats
  * @m: the seq_file

@@ -1503,6 +1503,30 @@ static void cmd_absent(const char *name)
 	tap(expect(list(0, &l), ENOENT), "list -> ENOENT, nothing left to restore");
 }
 
+/* ---- broken NAME --------------------------------------------------------- */
+
+/*
+ * NAME's page list was corrupted on purpose: its restore must fail with
+ * EINVAL, and the memfd stay gone (listed as restored, ENOENT again).
+ */
+static void cmd_broken(const char *name)
+{
+	struct kho_memfd_list l;
+	int fd = -1, ret;
+	u32 i;
+
+	if (!tap(open_kho(), "open " KHO_DEV))
+		return;
+	tap(expect(restore(name, &fd), EINVAL), "restore %s (corrupt page list) -> EINVAL", name);
+	if (fd >= 0)
+		close(fd);
+	tap(expect(restore(name, &fd), ENOENT), "restore %s again -> ENOENT", name);
+	for (i = 0, ret = -1; !list(i, &l); i++)
+		if (!strcmp(l.out_name, name))
+			ret = l.out_restored ? 0 : fail("%s listed as not restored", name);
+	tap(ret, "%s listed as restored: never again", name);
+}
+
 /* ---- race COUNT SIZE SEED ---------------------------------------------- */
 
 /*
@@ -1622,6 +1646,7 @@ static const struct command commands[] = {
 	{ "finish", 0 },
 	{ "absent", 1 },
 	{ "race", 3 },
+	{ "broken", 1 },
 };
 
 static const struct command *find_command(const char *name)
@@ -1674,6 +1699,8 @@ static void run(const struct command *c, char **args)
 		cmd_finish();
 	else if (!strcmp(c->name, "race"))
 		cmd_race(args[0], size, seed);
+	else if (!strcmp(c->name, "broken"))
+		cmd_broken(args[0]);
 	else
 		cmd_absent(args[0]);
 }
@@ -1690,7 +1717,8 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: %s COMMAND... with COMMAND one of\n"
 			"  errors | preserve NAME SIZE SEED | restore NAME SIZE SEED |\n"
-			"  dma NAME | finish | absent NAME | race COUNT SIZE SEED\n", argv[0]);
+			"  dma NAME | finish | absent NAME | race COUNT SIZE SEED |\n"
+			"  broken NAME\n", argv[0]);
 		printf("kho_memfd: FAIL\n");
 		return 2;
 	}
