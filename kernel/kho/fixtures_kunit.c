@@ -167,4 +167,5 @@ static struct kunit_suite kho_fixtures_suite = {
 	.name = "kho-fixtures",
 	.test_cases = kho_fixtures_cases,
 };
+
 kunit_test_suite(kho_fixtures_suite);

@@ -451,7 +451,7 @@ static struct kho_handler kho_memfd_handler = {
 /* ---- incoming ----------------------------------------------------------- */
 
 static int kho_memfd_read_string(const void *fdt, int node, const char *prop,
-				  char *buf)
+				 char *buf)
 {
 	const char *str;
 	int len;

@@ -265,4 +265,5 @@ static struct kunit_suite kho_restore_suite = {
 	.name = "kho-restore",
 	.test_cases = kho_restore_cases,
 };
+
 kunit_test_suite(kho_restore_suite);
