@@ -10,10 +10,11 @@
 #
 # KSRC=/path/to/linux-6.12 builds against your own tree instead of
 # Debian's linux-source-6.12. BUILD=/path moves the build directory.
+# LLVM=1 builds the kernel with clang and lld instead of gcc.
 
 TOP   := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD ?= $(TOP)/build
-export BUILD KSRC
+export BUILD KSRC LLVM
 
 .PHONY: all deps kernel guest initramfs tools check demo series bench clean distclean
 
@@ -52,8 +53,8 @@ series: deps
 	@$(TOP)/scripts/mkseries.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/guest $(BUILD)/tools $(BUILD)/initramfs* \
-		$(BUILD)/logs $(BUILD)/state/config-sum
+	rm -rf $(BUILD)/obj $(BUILD)/obj-lockdep $(BUILD)/guest $(BUILD)/tools $(BUILD)/initramfs* \
+		$(BUILD)/logs $(BUILD)/state/config-sum*
 
 distclean:
 	rm -rf $(BUILD)

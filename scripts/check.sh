@@ -4,7 +4,8 @@
 # make check: build everything, run every test, print one TAP line per
 # test and finish with "N passed, N failed". Exit status 1 on any failure.
 #
-# TESTS="kexec-baseline vfio-edu-dma" restricts the QEMU scenarios run.
+# TESTS="kexec-baseline vfio-edu-dma" restricts the QEMU scenarios run;
+# LOCKDEP_TESTS those run again on the lockdep kernel (default below).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +13,7 @@ export BUILD=${BUILD:-$top/build}
 logs=$BUILD/logs
 mkdir -p "$logs"
 results=$logs/check.tap
+lockdep_tests="kexec-baseline kho-preserve kho-abort memfd-errors memfd-preserve memfd-finish memfd-finish-race memfd-corrupt"
 : > "$results"
 
 # Run a command whose stdout is TAP lines; keep them and echo them.
@@ -50,5 +52,17 @@ if step kernel-build "$top/scripts/build-kernel.sh"; then
 		tap "$top/scripts/bench.sh" --smoke
 	fi
 	tap "$top/scripts/lint.sh"
+	# The lockdep kernel (configs/kho-lockdep.config): every KUnit suite,
+	# and the scenarios that take KHO's locks in each way they nest (memfd
+	# preserve, restore, finish and their races, freeze and abort, and
+	# kexec_load asking under kexec_mutex), so the documented lock order
+	# and every lockdep_assert_held() are checked. Each line ends in
+	# "lockdep".
+	if step kernel-build-lockdep env VARIANT=lockdep "$top/scripts/build-kernel.sh" &&
+	   step initramfs-lockdep env VARIANT=lockdep "$top/scripts/mkinitramfs.sh"; then
+		tap env VARIANT=lockdep "$top/tests/kunit.sh"
+		tap env VARIANT=lockdep TESTS="${LOCKDEP_TESTS:-$lockdep_tests}" \
+			"$top/tests/run-all.sh"
+	fi
 fi
 summary

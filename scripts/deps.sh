@@ -9,7 +9,7 @@ PKGS=(
 	build-essential gcc make flex bison bc libelf-dev libssl-dev dwarves
 	cpio rsync kmod xz-utils python3 perl
 	busybox-static kexec-tools qemu-system-x86 qemu-utils
-	libfdt-dev device-tree-compiler sparse ccache clang llvm libclang-rt-dev
+	libfdt-dev device-tree-compiler sparse ccache clang llvm lld libclang-rt-dev
 	gnuplot-nox git
 	linux-source-6.12
 )

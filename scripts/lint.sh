@@ -26,16 +26,20 @@ fail_lines() { sed 's/^/#   | /' "$1" | head -n 40; }
 # even when up to date. Only objects the kernel build produced are checked
 # (a file outside the config is not built), and at least one must be. The
 # decompressor (arch/x86/boot) is a program of its own, not kernel code: a
-# lone rebuild of one of its objects only shows gcc's upstream warnings.
+# lone rebuild of one of its objects only shows the compiler's upstream
+# warnings.
 if [ -n "$kernel_c" ]; then
-	cc="gcc"; command -v ccache >/dev/null && cc="ccache gcc"
+	# The compiler of the build (gcc, or clang with LLVM=1): another CC
+	# would make kbuild reconfigure and rebuild the tree.
+	# shellcheck source=scripts/toolchain.sh
+	. "$top/scripts/toolchain.sh"
 	: > "$logs/sparse.log"
 	checked=0
 	for f in $kernel_c; do
 		o=${f%.c}.o
 		case "$o" in arch/x86/boot/*) continue ;; esac
 		[ -f "$BUILD/obj/$o" ] || continue
-		make -s -C "$src" O="$BUILD/obj" CC="$cc" C=2 "$o" >> "$logs/sparse.log" 2>&1
+		make -s -C "$src" O="$BUILD/obj" "${kbuild_cc[@]}" C=2 "$o" >> "$logs/sparse.log" 2>&1
 		checked=$((checked + 1))
 	done
 	if grep -qE '(warning|error):' "$logs/sparse.log"; then

@@ -8,11 +8,14 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-root=$build/initramfs
-out=$build/initramfs.cpio.gz
+# VARIANT=lockdep packs that kernel (build/bzImage-lockdep) instead.
+sfx=${VARIANT:+-$VARIANT}
+kernel=$build/bzImage$sfx
+root=$build/initramfs$sfx
+out=$build/initramfs$sfx.cpio.gz
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
-[ -f "$build/bzImage" ] || die "no kernel: run scripts/build-kernel.sh"
+[ -f "$kernel" ] || die "no kernel $kernel: run scripts/build-kernel.sh"
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,boot,dev,proc,sys,tmp,tests/bin,tests/stages}
@@ -38,7 +41,7 @@ if [ -d "$build/guest" ]; then
 	find "$build/guest" -maxdepth 1 -type f -perm -u+x \
 		-exec install -m 0755 -t "$root/tests/bin" {} +
 fi
-cp -L "$build/bzImage" "$root/boot/bzImage"
+cp -L "$kernel" "$root/boot/bzImage"
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

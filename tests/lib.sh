@@ -29,7 +29,8 @@ common_checks() {
 		bad "qemu exited with $rc ($(tail -n1 "$log.stdout" 2>/dev/null))"
 	n=$(count '^Linux version ')
 	[ "$n" -eq "$want_boots" ] || bad "$n kernel(s) booted, expected $want_boots"
-	err=$(console | grep -m1 -E 'Kernel panic|BUG: |Oops|general protection fault|WARNING: CPU|Call Trace')
+	# Lockdep's reports (the lockdep kernel) name no CPU in their first line.
+	err=$(console | grep -m1 -E 'Kernel panic|BUG: |Oops|general protection fault|WARNING: CPU|Call Trace|WARNING: (possible|suspicious|inconsistent|bad unlock)|INFO: (possible|lockdep)|DEBUG_LOCKS_WARN_ON')
 	[ -n "$err" ] && bad "kernel error: $err"
 	if [ "$allow_faults" = 0 ]; then
 		has 'DMAR: \[DMA' && bad "DMA fault: $(console | grep -m1 'DMAR: \[DMA')"

@@ -3,7 +3,8 @@
 #
 # run_vm LOG TIMEOUT MODE APPEND...
 #   MODE is the VT-d mode: legacy or scalable.
-# Boots build/bzImage with build/initramfs.cpio.gz on a q35 machine under
+# Boots build/bzImage with build/initramfs.cpio.gz (with VARIANT=lockdep,
+# build/bzImage-lockdep and its initramfs) on a q35 machine under
 # TCG, with an intel-iommu and an edu device, the serial console in LOG and
 # QEMU's own VT-d trace in LOG.qemu. Returns QEMU's status, 124 on timeout.
 # no_timer_check: under TCG on a loaded host the IO-APIC timer probe can
@@ -28,7 +29,8 @@ run_vm() {
 		-nographic -nodefaults -no-reboot \
 		-serial "file:$log" \
 		-device "$iommu" -device edu \
-		-kernel "$BUILD/bzImage" -initrd "$BUILD/initramfs.cpio.gz" \
+		-kernel "$BUILD/bzImage${VARIANT:+-$VARIANT}" \
+		-initrd "$BUILD/initramfs${VARIANT:+-$VARIANT}.cpio.gz" \
 		-D "$log.qemu" -trace vtd_dmar_fault -trace vtd_dmar_enable \
 		-trace vtd_reg_dmar_root -trace vtd_reg_write_gcmd \
 		-append "console=ttyS0 panic=-1 oops=panic no_timer_check vfio_pci.disable_idle_d3=1 $*" \

@@ -6,7 +6,8 @@
 # Boot the test VM for scenario NAME (tests/scenarios/NAME.sh) in VT-d MODE
 # (legacy or scalable; default legacy), then judge the serial log. Prints one
 # TAP line, "ok - NAME [MODE]" or "not ok - NAME [MODE]: reason", and on
-# failure the tail of the log. Exit status 0 only on success.
+# failure the tail of the log. Exit status 0 only on success. With
+# VARIANT=lockdep it boots that kernel, and the line and the log say so.
 #
 # A scenario file sets:
 #   append   kernel command line for kernel A (khotest.stage=... and more)
@@ -20,9 +21,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$top/build}
 name=$1
 mode=${2:-legacy}
-label="$name${2:+ $2}"
+label="$name${2:+ $2}${VARIANT:+ $VARIANT}"
 logdir=$BUILD/logs
-log=$logdir/$name${2:+-$2}.log
+log=$logdir/$name${2:+-$2}${VARIANT:+-$VARIANT}.log
 mkdir -p "$logdir"
 
 . "$top/tests/qemu.sh"
