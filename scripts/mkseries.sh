@@ -6,6 +6,13 @@
 # patches/series, in the order patches/overlay-groups gives. The series is
 # produced by really applying it, with git am, in a repository holding the
 # base versions of just the files it touches.
+#
+# scripts/mkseries.sh --build then also builds every commit of it, one
+# after the other, in a full tree (build/series-tree, hard links to the
+# base but for the files the series has changed so far; build/obj-series),
+# with allnoconfig + configs/kho.config, so a commit that does not build
+# on its own stops it. Expect a cold kernel build and then one incremental
+# build per commit.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,3 +92,43 @@ g format-patch -q -o "$out" base..HEAD
 n=$(ls "$out" | wc -l)
 echo "mkseries: $n patches against $basever in $out"
 echo "mkseries: apply with: cd /your/linux-6.12 && git am $out/*.patch"
+
+[ "${1:-}" = --build ] || exit 0
+
+# Replace, never edit, a file of the hard-linked tree.
+put_file() {
+	local c=$1 f=$2
+	rm -f "$tree/$f"
+	if g cat-file -e "$c:$f" 2>/dev/null; then
+		mkdir -p "$tree/$(dirname "$f")"
+		g show "$c:$f" > "$tree/$f"
+	fi
+}
+
+tree=$build/series-tree
+bobj=$build/obj-series
+# shellcheck source=scripts/toolchain.sh
+. "$top/scripts/toolchain.sh"
+rm -rf "$tree"
+cp -al "$base" "$tree"
+mkdir -p "$bobj"
+i=0
+for c in $(g rev-list --reverse base..HEAD); do
+	i=$((i + 1))
+	subject=$(g log -1 --format=%s "$c")
+	for f in $(g diff-tree --no-commit-id --name-only -r "$c"); do
+		put_file "$c" "$f"
+	done
+	# Symbols a commit does not have yet are left out of its config.
+	KCONFIG_ALLCONFIG="$top/configs/kho.config" make -s -C "$tree" O="$bobj" \
+		"${kbuild_cc[@]}" allnoconfig > "$bobj/config.log" 2>&1 ||
+		die "commit $i ($subject): allnoconfig failed: see $bobj/config.log"
+	if ! make -s -C "$tree" O="$bobj" "${kbuild_cc[@]}" -j"${JOBS:-$(nproc)}" \
+			bzImage > "$bobj/build.log" 2>&1; then
+		tail -n 20 "$bobj/build.log" >&2
+		die "commit $i ($subject) does not build: see $bobj/build.log"
+	fi
+	echo "mkseries: commit $i builds: $subject"
+done
+grep -qx 'CONFIG_KHO=y' "$bobj/.config" || die "the last commit does not enable CONFIG_KHO"
+echo "mkseries: all $i commits build; the last with CONFIG_KHO=y"

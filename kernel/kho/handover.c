@@ -370,77 +370,103 @@ int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
 	return 0;
 }
 
-/* Do two properties of @node share a name? */
-static bool kho_fdt_dup_prop(const void *fdt, int node)
-{
-	const char *name, *other;
-	int prop, next;
+/* Names the tree check compares; more are refused, see kho_check_fdt_tree(). */
+#define KHO_FDT_MAX_NAMES	64
 
-	fdt_for_each_property_offset(prop, fdt, node) {
-		fdt_getprop_by_offset(fdt, prop, &name, NULL);
-		next = prop;
-		while ((next = fdt_next_property_offset(fdt, next)) >= 0) {
-			fdt_getprop_by_offset(fdt, next, &other, NULL);
-			if (name && other && !strcmp(name, other))
-				return true;
-		}
-	}
-	return false;
+/*
+ * The names seen at one level: the root's properties, or its children.
+ * Returns false if @name is there already (or there is no more room).
+ */
+static bool kho_fdt_name_new(const char **names, unsigned int *nr,
+			     const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < *nr; i++)
+		if (!strcmp(names[i], name))
+			return false;
+	if (*nr == KHO_FDT_MAX_NAMES)
+		return false;
+	names[(*nr)++] = name;
+	return true;
 }
 
-/* Do two children of @node share a name? */
-static bool kho_fdt_dup_child(const void *fdt, int node)
+/* A property's name, and its value if it is "compatible" (else NULL). */
+static const char *kho_fdt_prop_at(const void *fdt, int offset,
+				   const char **compat, int *compat_len)
 {
-	int child, next;
+	const struct fdt_property *prop = fdt_offset_ptr(fdt, offset, sizeof(*prop));
+	const char *name;
 
-	fdt_for_each_subnode(child, fdt, node) {
-		const char *name = fdt_get_name(fdt, child, NULL);
-
-		next = child;
-		while ((next = fdt_next_subnode(fdt, next)) >= 0)
-			if (!strcmp(name, fdt_get_name(fdt, next, NULL)))
-				return true;
+	if (!prop)
+		return NULL;
+	name = fdt_get_string(fdt, fdt32_to_cpu(prop->nameoff), NULL);
+	if (name && !strcmp(name, "compatible")) {
+		*compat = prop->data;
+		*compat_len = fdt32_to_cpu(prop->len);
 	}
-	return false;
+	return name;
 }
 
 /*
- * The rules of the ABI for the whole tree (Documentation/kho/abi.rst):
- * names unique among siblings and among a node's properties, at every
- * level (a reader looking one up would see only the first), and a
- * compatible on every handler node. The FDT is small (a node per handler
- * and per memfd), so quadratic scans are fine.
+ * The core's part of the ABI's rules for the tree (Documentation/kho/
+ * abi.rst): the root's properties and its children have unique names (a
+ * reader looking one up would see only the first), and every child, a
+ * handler's node, has a compatible that is one string. Below that, each
+ * handler checks the node it reads. One pass over the structure block with
+ * fdt_next_tag(), which every lookup uses anyway: under emulation, each
+ * libfdt function run for the first time costs more than the whole walk.
+ * More than KHO_FDT_MAX_NAMES root properties or handlers are refused.
  */
 static int kho_check_fdt_tree(const void *fdt, const char **why)
 {
-	int node, depth = 0, handler;
+	const char *props[KHO_FDT_MAX_NAMES], *nodes[KHO_FDT_MAX_NAMES];
+	unsigned int nr_props = 0, nr_nodes = 0;
+	const char *name, *compat = NULL, *other_compat;
+	int offset = 0, next, depth = 0, compat_len = 0;
+	u32 tag;
 
-	/* The walk ends past the root's end (depth -1), or on an error. */
-	for (node = 0; node >= 0 && depth >= 0;
-	     node = fdt_next_node(fdt, node, &depth)) {
-		if (kho_fdt_dup_prop(fdt, node)) {
-			*why = "duplicate FDT property";
+	*why = "bad FDT structure";
+	do {
+		tag = fdt_next_tag(fdt, offset, &next);
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			name = fdt_offset_ptr(fdt, offset + FDT_TAGSIZE, 1);
+			if (++depth == 2) {
+				compat = NULL;
+				if (!kho_fdt_name_new(nodes, &nr_nodes, name)) {
+					*why = "duplicate FDT node";
+					return -EINVAL;
+				}
+			}
+			break;
+		case FDT_END_NODE:
+			if (depth-- == 2 &&
+			    (!compat || compat_len < 2 ||
+			     strnlen(compat, compat_len) != compat_len - 1)) {
+				*why = "handler node without a compatible";
+				return -EINVAL;
+			}
+			break;
+		case FDT_PROP:
+			name = kho_fdt_prop_at(fdt, offset,
+					       depth == 2 ? &compat : &other_compat,
+					       &compat_len);
+			if (!name)
+				return -EINVAL;
+			if (depth == 1 && !kho_fdt_name_new(props, &nr_props, name)) {
+				*why = "duplicate FDT property";
+				return -EINVAL;
+			}
+			break;
+		case FDT_NOP:
+			break;
+		default:
 			return -EINVAL;
 		}
-		if (kho_fdt_dup_child(fdt, node)) {
-			*why = "duplicate FDT node";
-			return -EINVAL;
-		}
-	}
-	if (depth >= 0) {
-		*why = "bad FDT structure";
-		return -EINVAL;
-	}
-	fdt_for_each_subnode(handler, fdt, 0) {
-		const char *compat;
-		int len;
-
-		compat = fdt_getprop(fdt, handler, "compatible", &len);
-		if (!compat || len < 2 || strnlen(compat, len) != len - 1) {
-			*why = "handler node without a compatible";
-			return -EINVAL;
-		}
-	}
+		offset = next;
+	} while (depth > 0);
+	*why = NULL;
 	return 0;
 }
 
