@@ -15,6 +15,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "kho_internal.h"
@@ -211,9 +212,12 @@ static void kho_race_round(struct kunit *test, struct kho_race *r)
 	task = kthread_run(kho_race_restorer, r, "kho-race");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 
-	/* Synchronised on the restorer's progress, not on time. */
+	/*
+	 * Synchronised on the restorer's progress, not on time; yielding, in
+	 * case the restorer waits for this CPU (no preemption here).
+	 */
 	while (atomic_read(&r->tried) < r->stop_at)
-		cpu_relax();
+		cond_resched();
 	before = atomic_read(&r->tried);
 	KUNIT_EXPECT_EQ(test, kho_in_release(&r->in, &released), 0);
 	wait_for_completion(&r->done);
