@@ -5,9 +5,13 @@
 reasons=()
 bad() { reasons+=("$*"); }
 
-# The console log without printk timestamps (nor the firmware noise that
-# can precede the first one on a line).
-console() { sed -E 's/^.*\[ *[0-9]+\.[0-9]{6}\] //; s/\r$//' "$log"; }
+# The console log without printk timestamps. A kernel message can land in
+# the middle of a line a test program is writing (both share the serial
+# console), and firmware noise can precede the first message: each
+# timestamp starts a line of its own, so the text before it stays whole.
+console() {
+	sed -E 's/\r$//; s/\[ *[0-9]+\.[0-9]{6}\] /\n/g' "$log" | sed '/^$/d'
+}
 # Not grep -q: it would stop reading early, and under pipefail the killed
 # sed would turn a match into a miss.
 has() { console | grep -E "$1" >/dev/null; }
