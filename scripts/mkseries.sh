@@ -102,6 +102,7 @@ put_file() {
 	if g cat-file -e "$c:$f" 2>/dev/null; then
 		mkdir -p "$tree/$(dirname "$f")"
 		g show "$c:$f" > "$tree/$f"
+		[ "$(g ls-tree "$c" -- "$f" | cut -d' ' -f1)" != 100755 ] || chmod +x "$tree/$f"
 	fi
 }
 

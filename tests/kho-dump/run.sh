@@ -73,7 +73,7 @@ for f in "$fixtures"/*.dts "$fixtures"/*.raw; do
 	[ -e "$f" ] || continue
 	name=$(basename "${f%.*}")
 	names+=("$name")
-	if ! "$fixtures/compile.sh" "$f" "$tmp/$name.dtb" > "$tmp/$name.dtc" 2>&1; then
+	if ! sh "$fixtures/compile.sh" "$f" "$tmp/$name.dtb" > "$tmp/$name.dtc" 2>&1; then
 		build_errors+=("$name: $(head -n1 "$tmp/$name.dtc")")
 	fi
 done
