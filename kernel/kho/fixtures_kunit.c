@@ -54,12 +54,14 @@ static int kho_fixture_root(const void *fdt, const char **why)
 {
 	struct kho_setup_data sd = {};
 	struct kho_hdr hdr = {};
+	struct kho_root root;
 
-	if (kho_check_root_props(fdt, why))
+	if (kho_read_root(fdt, &root, why))
 		return -EINVAL;
-	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &sd.hdr_phys);
-	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &hdr.generation);
-	kho_fdt_scratch(fdt, sd.scratch, &sd.nr_scratch);
+	sd.hdr_phys = root.tracker;
+	hdr.generation = root.generation;
+	sd.nr_scratch = root.nr_scratch;
+	memcpy(sd.scratch, root.scratch, sizeof(root.scratch));
 	return kho_check_root(fdt, &hdr, &sd, why);
 }
 

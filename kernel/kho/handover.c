@@ -284,17 +284,9 @@ int kho_fdt_u64(const void *fdt, int node, const char *prop, u64 *val)
 	return 0;
 }
 
-/**
- * kho_fdt_scratch - the root's scratch property as ranges
- * @fdt: a root FDT
- * @scratch: room for KHO_MAX_SCRATCH ranges
- * @nr: set to the number of ranges
- *
- * Return: 0, or -EINVAL if it is missing, not (base, size) pairs or longer
- * than KHO_MAX_SCRATCH of them.
- */
-int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
-		    unsigned int *nr)
+/* The root's scratch property as ranges; -EINVAL if not (base, size) pairs. */
+static int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
+			   unsigned int *nr)
 {
 	const __be64 *prop;
 	unsigned int i;
@@ -313,29 +305,27 @@ int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
 }
 
 /**
- * kho_check_root_props - are the root's own properties well formed?
+ * kho_read_root - read and check the root's own properties
  * @fdt: a root FDT that passed kho_check_fdt()
+ * @root: filled with their values
  * @why: set to the reason on failure
  *
  * Return: 0 or -EINVAL.
  */
-int kho_check_root_props(const void *fdt, const char **why)
+int kho_read_root(const void *fdt, struct kho_root *root, const char **why)
 {
-	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
-	unsigned int nr;
-	u64 tracker, generation;
-
 	*why = "bad tracker property";
-	if (kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &tracker) || !tracker ||
-	    !PAGE_ALIGNED(tracker))
+	if (kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &root->tracker) ||
+	    !root->tracker || !PAGE_ALIGNED(root->tracker))
 		return -EINVAL;
 	*why = "bad generation property";
-	if (kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &generation) || !generation)
+	if (kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &root->generation) ||
+	    !root->generation)
 		return -EINVAL;
 	*why = "bad scratch property";
-	if (kho_fdt_scratch(fdt, scratch, &nr))
+	if (kho_fdt_scratch(fdt, root->scratch, &root->nr_scratch))
 		return -EINVAL;
-	return kho_check_scratch(scratch, nr, why);
+	return kho_check_scratch(root->scratch, root->nr_scratch, why);
 }
 
 /**
@@ -350,21 +340,16 @@ int kho_check_root_props(const void *fdt, const char **why)
 int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
 		   const struct kho_setup_data *sd, const char **why)
 {
-	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
-	u64 tracker, generation;
-	unsigned int nr;
+	struct kho_root root;
 
-	if (kho_check_root_props(fdt, why))
+	if (kho_read_root(fdt, &root, why))
 		return -EINVAL;
 	*why = "FDT and header disagree";
-	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_TRACKER, &tracker);
-	kho_fdt_u64(fdt, 0, KHO_FDT_PROP_GENERATION, &generation);
-	if (tracker != sd->hdr_phys || generation != hdr->generation)
+	if (root.tracker != sd->hdr_phys || root.generation != hdr->generation)
 		return -EINVAL;
 	*why = "FDT and setup_data disagree on scratch";
-	kho_fdt_scratch(fdt, scratch, &nr);
-	if (nr != sd->nr_scratch ||
-	    memcmp(scratch, sd->scratch, nr * sizeof(scratch[0])))
+	if (root.nr_scratch != sd->nr_scratch ||
+	    memcmp(root.scratch, sd->scratch, root.nr_scratch * sizeof(root.scratch[0])))
 		return -EINVAL;
 	*why = NULL;
 	return 0;

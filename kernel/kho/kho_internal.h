@@ -37,7 +37,7 @@
  *     inside one kho_out_enter() section, so a freeze sees all of it or
  *     none) and kho_in.lock (a restore checks its page list under it).
  *   kho_in.lock (mutex): the incoming state, the incoming tracker and the
- *     pages it describes: every restore, kho_in_preserved() and the final
+ *     pages it describes: every restore, kho_in_test() and the final
  *     release all run under it, so a restore and a finish never overlap.
  *     kho_finish() holds kho_out.lock around the handlers' ->finish and the
  *     release (one finish at a time, and the handler list stays put).
@@ -281,14 +281,26 @@ int kho_check_scratch(const struct kho_scratch_range *scratch, unsigned int nr,
 		      const char **why);
 int kho_check_hdr(const struct kho_hdr *hdr, const char **why);
 int kho_check_fdt(const void *fdt, size_t size, u32 crc, const char **why);
-int kho_check_root_props(const void *fdt, const char **why);
+/**
+ * struct kho_root - the root node's own properties, once checked
+ * @tracker: the header page's physical address
+ * @generation: the handover's generation
+ * @scratch: the scratch ranges
+ * @nr_scratch: how many
+ */
+struct kho_root {
+	u64 tracker;
+	u64 generation;
+	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
+	unsigned int nr_scratch;
+};
+
+int kho_read_root(const void *fdt, struct kho_root *root, const char **why);
 int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
 		   const struct kho_setup_data *sd, const char **why);
 bool kho_fdt_compatible_is(const void *fdt, int node, const char *compatible);
 int kho_fdt_find_node(const void *fdt, const char *name, const char *compatible);
 int kho_fdt_u64(const void *fdt, int node, const char *prop, u64 *val);
-int kho_fdt_scratch(const void *fdt, struct kho_scratch_range *scratch,
-		    unsigned int *nr);
 
 /*
  * restore.c: the incoming side on an explicit struct kho_in, so the KUnit
@@ -301,9 +313,8 @@ struct page *kho_in_restore_pages(struct kho_in *in, phys_addr_t phys,
 bool kho_in_test(struct kho_in *in, phys_addr_t phys, unsigned int order);
 int kho_in_release(struct kho_in *in, unsigned long *released);
 void kho_free_range(unsigned long pfn, unsigned long nr_pages);
-bool kho_in_preserved(phys_addr_t phys, unsigned int order);
 
-/* The caller holds kho_in.lock: many kho_in_test() calls, one lock. */
+/* Around many kho_in_test() calls on kho_in, one lock for all of them. */
 static inline void kho_in_lock(void)
 {
 	mutex_lock(&kho_in.lock);
@@ -343,12 +354,14 @@ struct kho_memfd_in {
 
 int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
 			 unsigned long max, unsigned long *nr_in);
+#ifdef CONFIG_KHO_TEST
+int kho_memfd_test_corrupt(const char *how);
+#endif
 
 /* ---- kho_test.c --------------------------------------------------------- */
 
 #ifdef CONFIG_KHO_TEST
 int kho_test_check_node(const void *fdt, int node);
-int kho_memfd_test_corrupt(const char *how);
 #endif
 
 /* ---- dev.c: /dev/kho ------------------------------------------------------ */

@@ -216,25 +216,6 @@ bool kho_in_test(struct kho_in *in, phys_addr_t phys, unsigned int order)
 }
 
 /**
- * kho_in_preserved - did the previous kernel preserve this block?
- * @phys: its physical address
- * @order: its order
- *
- * Return: true if it is preserved and not restored yet, so a caller can
- * check a whole structure before it takes any of it (under kho_in_lock()
- * for many checks in a row, see kho_in_test()).
- */
-bool kho_in_preserved(phys_addr_t phys, unsigned int order)
-{
-	bool preserved;
-
-	mutex_lock(&kho_in.lock);
-	preserved = kho_in_test(&kho_in, phys, order);
-	mutex_unlock(&kho_in.lock);
-	return preserved;
-}
-
-/**
  * kho_in_restore_folio - kho_restore_folio() on @in
  * @in: the incoming handover
  * @phys: the folio's physical address
