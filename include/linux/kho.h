@@ -24,6 +24,7 @@
 #include <linux/list.h>
 #include <uapi/linux/kho.h>
 
+struct file;
 struct folio;
 struct page;
 struct kho_fdt;
@@ -105,6 +106,11 @@ struct folio *kho_restore_folio(phys_addr_t phys);
 struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages);
 int kho_finish(void);
 
+bool kho_is_preserved(phys_addr_t phys, size_t size);
+bool kho_is_preserved_in(phys_addr_t phys, unsigned int order);
+int kho_memfd_hold(struct file *file, loff_t start, loff_t len);
+void kho_memfd_unhold(struct file *file);
+
 #else /* CONFIG_KHO */
 
 static inline int kho_preserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
@@ -167,6 +173,18 @@ static inline struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_
 }
 
 static inline int kho_finish(void) { return -ENODEV; }
+static inline bool kho_is_preserved(phys_addr_t phys, size_t size) { return false; }
+static inline bool kho_is_preserved_in(phys_addr_t phys, unsigned int order)
+{
+	return false;
+}
+
+static inline int kho_memfd_hold(struct file *file, loff_t start, loff_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kho_memfd_unhold(struct file *file) { }
 
 #endif /* CONFIG_KHO */
 

@@ -140,6 +140,36 @@ static int kho_preserve_span(unsigned long pfn, unsigned long nr)
 	return err;
 }
 
+/**
+ * kho_is_preserved - is every page of a range preserved for the next kernel?
+ * @phys: the range's start
+ * @size: its length
+ *
+ * A caller that hands the range to a device which keeps running across the
+ * kexec (an IOMMU mapping) asks this: each page must lie in a preserved
+ * folio of some order. Lock-free; the answer holds for as long as the
+ * caller keeps the owner from unpreserving (kho_memfd_hold()).
+ *
+ * Return: true if every page of [@phys, @phys + @size) is preserved.
+ */
+bool kho_is_preserved(phys_addr_t phys, size_t size)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	unsigned long end = PHYS_PFN(phys + size - 1) + 1;
+	int order;
+
+	if (!size || phys + size - 1 < phys)
+		return false;
+	while (pfn < end) {
+		order = kho_tracker_containing(&kho_out.tracker, pfn);
+		if (order < 0)
+			return false;
+		pfn = ALIGN(pfn + 1, 1UL << order);
+	}
+	return true;
+}
+EXPORT_SYMBOL_GPL(kho_is_preserved);
+
 /*
  * Check every block first, so a failure leaves everything preserved:
  * unpreserving is all or nothing.

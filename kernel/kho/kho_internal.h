@@ -131,6 +131,7 @@ int kho_tracker_set(struct kho_tracker *t, unsigned long pfn, unsigned int order
 int kho_tracker_clear(struct kho_tracker *t, unsigned long pfn, unsigned int order);
 bool kho_tracker_test(struct kho_tracker *t, unsigned long pfn, unsigned int order);
 int kho_tracker_find(struct kho_tracker *t, unsigned long pfn);
+int kho_tracker_containing(struct kho_tracker *t, unsigned long pfn);
 bool kho_tracker_overlaps(struct kho_tracker *t, unsigned long pfn,
 			  unsigned int order);
 bool kho_tracker_overlaps_in(struct kho_tracker *t, unsigned long pfn,

@@ -45,6 +45,8 @@
  * @nr_folios: entries in @folios
  * @chunks: pages holding the entry list (struct kho_memfd_chunk), by lru
  * @nr_chunks: pages in @chunks
+ * @holds: users that need the pages to stay preserved (an IOMMU page
+ *	table preserved with them): unpreserve fails with -EBUSY until 0
  */
 struct kho_memfd {
 	struct list_head list;
@@ -57,6 +59,7 @@ struct kho_memfd {
 	unsigned long nr_folios;
 	struct list_head chunks;
 	unsigned long nr_chunks;
+	unsigned int holds;
 };
 
 /* All of it under @lock (see the lock order in kho_internal.h). */
@@ -374,6 +377,9 @@ int kho_memfd_unpreserve(struct kho_ucmd *ucmd)
 	err = -ENOENT;
 	goto unlock;
 found:
+	err = -EBUSY;
+	if (mfd->holds)
+		goto unlock;
 	err = kho_out_enter();
 	if (err)
 		goto unlock;
@@ -385,6 +391,60 @@ unlock:
 	mutex_unlock(&kho_memfds.lock);
 	return err;
 }
+
+/**
+ * kho_memfd_hold - keep a preserved memfd preserved
+ * @file: the memfd
+ * @start: the first byte the caller relies on
+ * @len: how many bytes from @start
+ *
+ * For a user of the memfd's pages that itself crosses the kexec (an IOMMU
+ * page table mapping them): until kho_memfd_unhold(), unpreserving the
+ * memfd fails with -EBUSY.
+ *
+ * Return: 0, or -EINVAL if @file is not a preserved memfd or the range is
+ * outside its frozen size.
+ */
+int kho_memfd_hold(struct file *file, loff_t start, loff_t len)
+{
+	struct kho_memfd *mfd;
+	int err = -EINVAL;
+
+	mutex_lock(&kho_memfds.lock);
+	list_for_each_entry(mfd, &kho_memfds.out, list) {
+		if (mfd->file != file)
+			continue;
+		if (start >= 0 && len > 0 && start + len <= mfd->size) {
+			mfd->holds++;
+			err = 0;
+		}
+		break;
+	}
+	mutex_unlock(&kho_memfds.lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_memfd_hold);
+
+/**
+ * kho_memfd_unhold - drop a kho_memfd_hold()
+ * @file: the memfd
+ */
+void kho_memfd_unhold(struct file *file)
+{
+	struct kho_memfd *mfd;
+
+	mutex_lock(&kho_memfds.lock);
+	list_for_each_entry(mfd, &kho_memfds.out, list) {
+		if (mfd->file == file) {
+			KHO_ASSERT(mfd->holds);
+			if (mfd->holds)
+				mfd->holds--;
+			break;
+		}
+	}
+	mutex_unlock(&kho_memfds.lock);
+}
+EXPORT_SYMBOL_GPL(kho_memfd_unhold);
 
 static int kho_memfd_serialize_one(struct kho_fdt *fdt, struct kho_memfd *mfd,
 				   unsigned long index)

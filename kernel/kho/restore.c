@@ -216,6 +216,28 @@ bool kho_in_test(struct kho_in *in, phys_addr_t phys, unsigned int order)
 }
 
 /**
+ * kho_is_preserved_in - was a block preserved by the previous kernel?
+ * @phys: the block's physical address
+ * @order: its order
+ *
+ * For state a handler adopts without restoring it yet (a live device's
+ * page tables, which hardware keeps walking): the block is protected until
+ * it is restored or kho_finish() releases it.
+ *
+ * Return: true if exactly this block is preserved and not restored yet.
+ */
+bool kho_is_preserved_in(phys_addr_t phys, unsigned int order)
+{
+	bool ret;
+
+	kho_in_lock();
+	ret = kho_in_test(&kho_in, phys, order);
+	kho_in_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kho_is_preserved_in);
+
+/**
  * kho_in_restore_folio - kho_restore_folio() on @in
  * @in: the incoming handover
  * @phys: the folio's physical address

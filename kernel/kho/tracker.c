@@ -603,6 +603,23 @@ bool kho_tracker_test(struct kho_tracker *t, unsigned long pfn,
 }
 
 /**
+ * kho_tracker_containing() - the order of the preserved folio holding a pfn
+ * @t: the tracker
+ * @pfn: any pfn
+ *
+ * Return: the order of the folio that contains @pfn, or -ENOENT.
+ */
+int kho_tracker_containing(struct kho_tracker *t, unsigned long pfn)
+{
+	unsigned int order;
+
+	for (order = 0; order <= KHO_MAX_ORDER; order++)
+		if (kho_key_is_set(t, order, pfn >> order))
+			return order;
+	return -ENOENT;
+}
+
+/**
  * kho_tracker_find() - the order of the preserved folio starting at a pfn
  * @t: the tracker
  * @pfn: the folio's first pfn

@@ -75,6 +75,7 @@ void edu_vfio_init(struct edu_vfio *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->device_fd = -1;
 	ev->iommufd = -1;
+	ev->dma_limit = EDU_DMA_ADDR_LIMIT;
 }
 
 /* Read a small sysfs attribute into @buf without its trailing newline. */
@@ -159,44 +160,55 @@ static int ev_set_bdf(struct edu_vfio *ev, const char *bdf)
 	return 0;
 }
 
-int edu_vfio_find(struct edu_vfio *ev, const char *bdf)
+/* The @n-th edu device in sysfs name order into ev->bdf, or -ENODEV. */
+static int find_nth_edu(struct edu_vfio *ev, unsigned int n)
 {
 	struct dirent **names;
-	int i, n, ret;
-
-	if (bdf) {
-		ret = ev_set_bdf(ev, bdf);
-		if (ret)
-			return ret;
-		ret = pci_is_edu(ev->bdf);
-		if (ret == -ENODEV)
-			return ev_fail(ev, 0,
-				       "%s is not an edu device (%04x:%04x)",
-				       ev->bdf, EDU_VENDOR_ID, EDU_DEVICE_ID);
-		if (ret)
-			return ev_fail(ev, -ret,
-				       "read " SYSFS_PCI_DEVICES "/%s/{vendor,device}",
-				       ev->bdf);
-		return 0;
-	}
+	unsigned int seen = 0;
+	int i, nr, ret = -ENODEV;
 
 	/* Sorted, so that the choice does not depend on readdir order. */
-	n = scandir(SYSFS_PCI_DEVICES, &names, NULL, alphasort);
-	if (n < 0)
+	nr = scandir(SYSFS_PCI_DEVICES, &names, NULL, alphasort);
+	if (nr < 0)
 		return ev_fail(ev, errno, "scan " SYSFS_PCI_DEVICES);
-	ret = -ENODEV;
-	for (i = 0; i < n; i++) {
-		if (ret && names[i]->d_name[0] != '.' &&
-		    pci_is_edu(names[i]->d_name) == 0)
+	for (i = 0; i < nr; i++) {
+		if (ret == -ENODEV && names[i]->d_name[0] != '.' &&
+		    pci_is_edu(names[i]->d_name) == 0 && seen++ == n)
 			ret = ev_set_bdf(ev, names[i]->d_name);
 		free(names[i]);
 	}
 	free(names);
 	if (ret == -ENODEV)
 		return ev_fail(ev, 0,
-			       "no %04x:%04x (edu) device in " SYSFS_PCI_DEVICES,
-			       EDU_VENDOR_ID, EDU_DEVICE_ID);
+			       "%u %04x:%04x (edu) device(s) in " SYSFS_PCI_DEVICES
+			       ", no edu number %u (from 0)",
+			       seen, EDU_VENDOR_ID, EDU_DEVICE_ID, n);
 	return ret;
+}
+
+int edu_vfio_find(struct edu_vfio *ev, const char *bdf)
+{
+	int ret;
+
+	if (!bdf)
+		return find_nth_edu(ev, 0);
+	ret = ev_set_bdf(ev, bdf);
+	if (ret)
+		return ret;
+	ret = pci_is_edu(ev->bdf);
+	if (ret == -ENODEV)
+		return ev_fail(ev, 0, "%s is not an edu device (%04x:%04x)",
+			       ev->bdf, EDU_VENDOR_ID, EDU_DEVICE_ID);
+	if (ret)
+		return ev_fail(ev, -ret,
+			       "read " SYSFS_PCI_DEVICES "/%s/{vendor,device}",
+			       ev->bdf);
+	return 0;
+}
+
+int edu_vfio_find_nth(struct edu_vfio *ev, unsigned int n)
+{
+	return find_nth_edu(ev, n);
 }
 
 /* Name of the driver bound to the device, "" when there is none. */
@@ -692,6 +704,60 @@ int edu_write64(struct edu_vfio *ev, u64 off, u64 val)
 	return 0;
 }
 
+int edu_sysfs_map_bar(struct edu_vfio *ev)
+{
+	char path[SYSFS_PATH_LEN];
+	struct stat st;
+	void *p;
+	int fd, err;
+
+	snprintf(path, sizeof(path), SYSFS_PCI_DEVICES "/%s/resource0", ev->bdf);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0)
+		return ev_fail(ev, errno, "open %s", path);
+	if (fstat(fd, &st)) {
+		err = errno;
+		close(fd);
+		return ev_fail(ev, err, "stat %s", path);
+	}
+	if ((u64)st.st_size < EDU_BAR0_MIN_SIZE) {
+		close(fd);
+		return ev_fail(ev, 0, "%s is %lld bytes", path, (long long)st.st_size);
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = errno;
+	/* The mapping keeps the resource; the fd is not needed any more. */
+	close(fd);
+	if (p == MAP_FAILED)
+		return ev_fail(ev, err, "mmap %s", path);
+	ev->bar0 = p;
+	ev->bar0_size = st.st_size;
+	ev->bar0_mmap_errno = 0;
+	return 0;
+}
+
+int edu_sysfs_pci_command(struct edu_vfio *ev, u16 *cmd)
+{
+	char path[SYSFS_PATH_LEN];
+	u16 le;
+	ssize_t n;
+	int fd, err;
+
+	snprintf(path, sizeof(path), SYSFS_PCI_DEVICES "/%s/config", ev->bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ev_fail(ev, errno, "open %s", path);
+	n = pread(fd, &le, sizeof(le), PCI_COMMAND);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return ev_fail(ev, err, "read PCI_COMMAND from %s", path);
+	if (n != sizeof(le))
+		return ev_fail(ev, 0, "short read of PCI_COMMAND from %s", path);
+	*cmd = le16toh(le);
+	return 0;
+}
+
 int edu_check_alive(struct edu_vfio *ev)
 {
 	static const u32 probes[] = { 0x5a5aa5a5, 0x12345678 };
@@ -733,10 +799,11 @@ int edu_dma_start(struct edu_vfio *ev, enum edu_dma_dir dir, u64 iova,
 		return ev_fail(ev, EINVAL,
 			       "device range %#llx+%#x outside the edu buffer or over %u bytes",
 			       (unsigned long long)dev_addr, count, EDU_DMA_MAX_COUNT);
-	if (iova + count > EDU_DMA_ADDR_LIMIT)
+	if (iova + count > ev->dma_limit)
 		return ev_fail(ev, EINVAL,
-			       "iova %#llx+%#x is beyond the 28-bit edu DMA mask",
-			       (unsigned long long)iova, count);
+			       "iova %#llx+%#x is beyond the edu DMA mask (limit %#llx)",
+			       (unsigned long long)iova, count,
+			       (unsigned long long)ev->dma_limit);
 
 	/* While RUN is set the device ignores writes to all DMA registers. */
 	ret = edu_read64(ev, EDU_REG_DMA_CMD, &cmd);

@@ -50,7 +50,10 @@ typedef __u64 u64;
  * the device buffer and aborts the whole VM, so stay at half the buffer.
  */
 #define EDU_DMA_MAX_COUNT	2048U
-/* The device masks bus addresses to 28 bits (its default dma_mask). */
+/*
+ * The device masks bus addresses to 28 bits (its default dma_mask); a VM
+ * started with a wider dma_mask lets a test raise ev->dma_limit.
+ */
 #define EDU_DMA_ADDR_LIMIT	0x10000000ULL
 
 enum edu_dma_dir {
@@ -73,6 +76,7 @@ struct edu_vfio {
 	u64 bar0_size;
 	void *bar0;			/* mmap of BAR0, NULL: use pread */
 	int bar0_mmap_errno;		/* why BAR0 is not mmapped, 0 if it is */
+	u64 dma_limit;			/* bus addresses reach below this */
 	char err[320];			/* reason for the last failure */
 };
 
@@ -84,6 +88,9 @@ void edu_vfio_init(struct edu_vfio *ev);
  * order) under /sys/bus/pci/devices. Fills ev->bdf.
  */
 int edu_vfio_find(struct edu_vfio *ev, const char *bdf);
+
+/* The @n-th edu (from 0, in sysfs name order). Fills ev->bdf. */
+int edu_vfio_find_nth(struct edu_vfio *ev, unsigned int n);
 
 /* Unbind any other driver, bind vfio-pci via driver_override, verify. */
 int edu_vfio_bind_driver(struct edu_vfio *ev);
@@ -109,6 +116,16 @@ int edu_vfio_attach(struct edu_vfio *ev);
  * mastering in PCI_COMMAND, and mmap BAR0 when VFIO allows it.
  */
 int edu_vfio_setup_bar(struct edu_vfio *ev);
+
+/*
+ * mmap BAR0 through sysfs (resource0), whatever driver the device has or
+ * lacks, and without touching its config space: the device is driven as
+ * the kernel left it. edu_vfio_release_device() unmaps it again.
+ */
+int edu_sysfs_map_bar(struct edu_vfio *ev);
+
+/* PCI_COMMAND read through sysfs (config), without any driver. */
+int edu_sysfs_pci_command(struct edu_vfio *ev, u16 *cmd);
 
 /* Check the ID register and the liveness (inverting) register. */
 int edu_check_alive(struct edu_vfio *ev);

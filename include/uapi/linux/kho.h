@@ -272,4 +272,32 @@ struct kho_finish {
 
 #define KHO_FINISH		_IO(KHO_TYPE, KHO_CMD_FINISH)
 
+/*
+ * FDT node of the VT-d handler. Children: unit@N, one per IOMMU unit with
+ * preserved devices, each with device@M children. All numbers are u64.
+ *   unit:   reg-base (register base, matched against the DMAR table),
+ *           mode ("legacy" or "scalable"), root (root table),
+ *           contexts (the context-table pages the root points to)
+ *   device: segment, bdf (bus << 8 | devfn), did, aw (the entry's AW
+ *           field: 1 = 39-bit, 2 = 48-bit), pgd (second-level table the
+ *           entry points to), token (of its preserved HWPT); in scalable
+ *           mode also pasid-dir, pasid-dir-order and pasid-table (the PASID
+ *           directory and the table its entry 0 points to)
+ */
+#define KHO_VTD_NODE		"intel-iommu"
+#define KHO_VTD_COMPATIBLE	"intel,vtd-kho-v1"
+#define KHO_VTD_MODE_LEGACY	"legacy"
+#define KHO_VTD_MODE_SCALABLE	"scalable"
+#define KHO_VTD_MAX_UNITS	64
+#define KHO_VTD_MAX_DEVICES	256	/* per unit */
+
+/*
+ * FDT node of the VFIO handler. Children: device@N, each with segment,
+ * bdf, vendor, device (the PCI IDs the next kernel checks before it leaves
+ * the device alone), token (the device's) and hwpt-token (its HWPT's).
+ */
+#define KHO_VFIO_NODE		"vfio"
+#define KHO_VFIO_COMPATIBLE	"linux,vfio-kho-v1"
+#define KHO_VFIO_MAX_DEVICES	256
+
 #endif /* _UAPI_LINUX_KHO_H */
