@@ -192,6 +192,11 @@ static inline void kho_memfd_unhold(struct file *file) { }
 struct kimage;
 struct kexec_buf;
 struct resource;
+#ifdef CONFIG_KHO_IOMMU
+void kho_iommu_fence_early(void);
+#else
+static inline void kho_iommu_fence_early(void) { }
+#endif
 #ifdef CONFIG_KHO
 void kho_parse_setup_data(u64 pa_data, u32 len);
 void kho_scratch_enter(void);

@@ -629,17 +629,24 @@ static void __init kho_release_all(const struct kho_reserved *reserved)
 	kho_reserve_all(&released);
 }
 
+/*
+ * Devices the previous kernel left running may still DMA through tables
+ * in memory outside scratch that nothing protects now: stay in scratch
+ * until kho_memory_init() has blocked them.
+ */
 static void __init kho_restore_reject(const char *why)
 {
 	kho_reject(why);
-	memblock_set_kho_scratch_only(false);
+	kho_in.fence = true;
 }
 
 /**
  * kho_restore_early - validate the handover and protect preserved memory
  *
  * Called once the direct map covers all RAM, while memblock still
- * allocates only from scratch. Ends scratch-only allocation either way.
+ * allocates only from scratch. Ends scratch-only allocation if the
+ * handover is good; if not, kho_memory_init() ends it once DMA the
+ * previous kernel left running is blocked.
  *
  * Memory first: the header and the tracker are all it takes to know what
  * to protect, so they are checked and every preserved page reserved before

@@ -272,6 +272,7 @@ struct kho_in {
 	struct kho_hdr *hdr;
 	const void *fdt;
 	struct kho_tracker tracker;
+	bool fence;		/* rejected: block DMA before leaving scratch */
 };
 
 extern struct kho_in kho_in;

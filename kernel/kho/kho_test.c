@@ -1082,10 +1082,57 @@ static int kho_test_corrupt_node_twice(struct kho_hdr *hdr)
 }
 
 /*
+ * A property of the first VT-d device (or, for reg-base, root and mode,
+ * of its unit) in the frozen FDT, rewritten in place so that the next
+ * kernel must reject the unit's record and block its devices:
+ * vtd-node (a domain ID the unit reserves), vtd-pgd (a page table outside
+ * the preserved memory), vtd-root (not the root the unit uses), vtd-mode
+ * (not this mode) or vtd-unit (a register base no unit has).
+ */
+static int kho_test_corrupt_vtd(const char *how)
+{
+	void *fdt = kho_out.fdt.blob;
+	int unit, dev, len;
+	const fdt64_t *val;
+	char *mode;
+
+	unit = fdt_path_offset(fdt, "/" KHO_VTD_NODE "/unit@0");
+	dev = unit < 0 ? unit : fdt_subnode_offset(fdt, unit, "device@0");
+	if (dev < 0)
+		return -ENOENT;
+	if (sysfs_streq(how, "vtd-node"))
+		return fdt_setprop_inplace_u64(fdt, dev, "did", 1) ? -EIO : 0;
+	if (sysfs_streq(how, "vtd-pgd")) {
+		val = fdt_getprop(fdt, dev, "pgd", &len);
+		return fdt_setprop_inplace_u64(fdt, dev, "pgd",
+					       fdt64_to_cpu(*val) ^ BIT_ULL(45)) ? -EIO : 0;
+	}
+	if (sysfs_streq(how, "vtd-root")) {
+		val = fdt_getprop(fdt, unit, "root", &len);
+		return fdt_setprop_inplace_u64(fdt, unit, "root",
+					       fdt64_to_cpu(*val) + PAGE_SIZE) ? -EIO : 0;
+	}
+	if (sysfs_streq(how, "vtd-unit")) {
+		val = fdt_getprop(fdt, unit, "reg-base", &len);
+		return fdt_setprop_inplace_u64(fdt, unit, "reg-base",
+					       fdt64_to_cpu(*val) + PAGE_SIZE) ? -EIO : 0;
+	}
+	if (sysfs_streq(how, "vtd-mode")) {
+		mode = (char *)fdt_getprop(fdt, unit, "mode", &len);
+		if (!mode || len < 2)
+			return -ENOENT;
+		mode[0] ^= 0x20;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
  * Damage the frozen outgoing handover in the way @how names, so that the
  * next kernel must reject it: hdr-crc, fdt-crc, magic, compatible,
- * tracker-ram, order, folio-overlap, node-twice, or memfd-dup and
- * memfd-tail (see kho_memfd_test_corrupt()). Returns -ENOENT if not
+ * tracker-ram, order, folio-overlap, node-twice, memfd-dup and
+ * memfd-tail (see kho_memfd_test_corrupt()), or vtd-* (see
+ * kho_test_corrupt_vtd()). Returns -ENOENT if not
  * frozen (or the handover has nothing to damage that way), -EINVAL for an
  * unknown @how.
  */
@@ -1129,6 +1176,10 @@ static int kho_test_corrupt(const char *how)
 		err = min(err, 0);
 	} else if (!strncmp(how, "memfd-", 6)) {
 		err = kho_memfd_test_corrupt(how);
+	} else if (!strncmp(how, "vtd-", 4)) {
+		err = kho_test_corrupt_vtd(how);
+		if (!err)
+			kho_test_reseal(hdr, true);
 	} else {
 		err = -EINVAL;
 	}

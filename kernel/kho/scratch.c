@@ -95,12 +95,18 @@ static void __init kho_scratch_set_cma(const struct kho_scratch_range *r)
  *
  * Called by mm_core_init() just before memblock_free_all(): the memmap
  * exists, so the scratch size can account for it, and pageblock types set
- * now decide which free lists the freed memory joins.
+ * now decide which free lists the freed memory joins. After a rejected
+ * handover, memblock has stayed in scratch until here, where the ACPI
+ * tables are known: devices left translating are blocked first.
  */
 void __init kho_memory_init(void)
 {
 	unsigned int i;
 
+	if (kho_in.fence) {
+		kho_iommu_fence_early();
+		memblock_set_kho_scratch_only(false);
+	}
 	if (kho_in.state != KHO_IN_VALID)
 		kho_reserve_scratch();
 	for (i = 0; i < kho_nr_scratch; i++)

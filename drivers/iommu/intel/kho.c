@@ -7,11 +7,14 @@
  */
 #define pr_fmt(fmt) "DMAR-KHO: " fmt
 
+#include <linux/acpi.h>
 #include <linux/debugfs.h>
+#include <linux/memblock.h>
 #include <linux/kho.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <asm/early_ioremap.h>
 
 #include "iommu.h"
 #include "pasid.h"
@@ -742,6 +745,150 @@ bool intel_kho_shutdown(struct intel_iommu *iommu)
 	iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
 	pr_info("%s: translation stays on for the next kernel\n", iommu->name);
 	return true;
+}
+
+/* ---- incoming: blocking a rejected handover's devices, early ------------- */
+
+#define INTEL_KHO_SPIN		100000000	/* register polls: ~seconds */
+#define INTEL_KHO_GCMD_KEEP	(DMA_GCMD_TE | DMA_GCMD_IRE | DMA_GCMD_QIE)
+
+static bool __init intel_kho_wait(void __iomem *reg, u32 off, u64 mask,
+				  u64 want, bool q)
+{
+	unsigned long i;
+
+	for (i = 0; i < INTEL_KHO_SPIN; i++) {
+		u64 val = q ? readq(reg + off) : readl(reg + off);
+
+		if ((val & mask) == want)
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+/*
+ * Queue the global invalidations behind whatever the previous kernel left
+ * in its invalidation queue (still intact: nothing outside scratch has
+ * been allocated), and wait for them.
+ */
+static bool __init intel_kho_fence_qi(void __iomem *reg, bool sm)
+{
+	u64 iqa = readq(reg + DMAR_IQA_REG);
+	/* 256-bit descriptors with scalable mode, as dmar.c sets them up. */
+	unsigned int shift = DMAR_IQ_SHIFT + !!ecap_smts(readq(reg + DMAR_ECAP_REG));
+	unsigned int nr = (1U << (8 + (iqa & 7))) >> (shift - DMAR_IQ_SHIFT);
+	u8 *queue = phys_to_virt(iqa & VTD_PAGE_MASK);
+	u64 descs[4][2] = {
+		{ QI_CC_GRAN(DMA_CCMD_GLOBAL_INVL) | QI_CC_TYPE, 0 },
+		{ QI_IOTLB_DR(1) | QI_IOTLB_DW(1) |
+		  QI_IOTLB_GRAN(DMA_TLB_GLOBAL_FLUSH) | QI_IOTLB_TYPE, 0 },
+		{ QI_PC_GRAN(QI_PC_GLOBAL) | QI_PC_TYPE, 0 },
+		{ QI_IWD_STATUS_DATA(QI_DONE) | QI_IWD_STATUS_WRITE | QI_IWD_TYPE, 0 },
+	};
+	u32 *status = memblock_alloc(sizeof(u32), sizeof(u32));
+	unsigned int tail, i;
+
+	if (!status)
+		return false;
+	descs[3][1] = virt_to_phys(status);
+	tail = (readq(reg + DMAR_IQT_REG) >> shift) % nr;
+	for (i = 0; i < ARRAY_SIZE(descs); i++) {
+		u8 *slot;
+
+		if (i == 2 && !sm)
+			continue;
+		slot = queue + ((size_t)tail << shift);
+		memset(slot, 0, 1U << shift);
+		memcpy(slot, descs[i], sizeof(descs[i]));
+		tail = (tail + 1) % nr;
+	}
+	wmb();
+	writeq((u64)tail << shift, reg + DMAR_IQT_REG);
+	for (i = 0; i < INTEL_KHO_SPIN && READ_ONCE(*status) != QI_DONE; i++)
+		cpu_relax();
+	return READ_ONCE(*status) == QI_DONE;
+}
+
+/* Register-based invalidation, for a unit with queued invalidation off. */
+static bool __init intel_kho_fence_regs(void __iomem *reg)
+{
+	u64 ecap = readq(reg + DMAR_ECAP_REG);
+	u32 tlb = ecap_iotlb_offset(ecap) + 8;
+
+	writeq(DMA_CCMD_ICC | DMA_CCMD_GLOBAL_INVL, reg + DMAR_CCMD_REG);
+	if (!intel_kho_wait(reg, DMAR_CCMD_REG, DMA_CCMD_ICC, 0, true))
+		return false;
+	writeq(DMA_TLB_IVT | DMA_TLB_GLOBAL_FLUSH, reg + tlb);
+	return intel_kho_wait(reg, tlb, DMA_TLB_IVT, 0, true);
+}
+
+/*
+ * A unit still translating through tables nobody vouches for: point it
+ * at an empty root table (every device blocked, translation still on)
+ * and flush what it cached. The root page comes from scratch and is
+ * never freed; init_dmars() later installs its own, empty too.
+ */
+static void __init intel_kho_fence_unit(u64 base)
+{
+	void __iomem *reg = early_ioremap(base, VTD_PAGE_SIZE);
+	struct root_entry *blank;
+	bool done = false;
+	u32 sts;
+	u64 rt;
+
+	if (!reg)
+		return;
+	sts = readl(reg + DMAR_GSTS_REG);
+	if (!(sts & DMA_GSTS_TES))
+		goto out;
+	blank = memblock_alloc(VTD_PAGE_SIZE, VTD_PAGE_SIZE);
+	if (!blank)
+		goto out;
+	rt = readq(reg + DMAR_RTADDR_REG);
+	writeq(virt_to_phys(blank) | (rt & DMA_RTADDR_SMT), reg + DMAR_RTADDR_REG);
+	writel((sts & INTEL_KHO_GCMD_KEEP) | DMA_GCMD_SRTP, reg + DMAR_GCMD_REG);
+	if (intel_kho_wait(reg, DMAR_GSTS_REG, DMA_GSTS_RTPS, DMA_GSTS_RTPS, false))
+		done = (sts & DMA_GSTS_QIES) ?
+		       intel_kho_fence_qi(reg, rt & DMA_RTADDR_SMT) :
+		       intel_kho_fence_regs(reg);
+out:
+	if (sts & DMA_GSTS_TES)
+		pr_err("unit at %#llx: left translating by a rejected handover: %s\n",
+		       base, done ? "every device blocked" : "could not block its devices");
+	early_iounmap(reg, VTD_PAGE_SIZE);
+}
+
+/**
+ * kho_iommu_fence_early - block DMA a rejected handover left running
+ *
+ * The previous kernel may have left devices DMAing through tables that this
+ * kernel, having rejected the handover, knows nothing about. Called before
+ * memblock leaves scratch (where those tables are not): every unit found
+ * translating gets an empty root table before any memory its old tables
+ * reach can be reused. Translation stays on: turned off, DMA would land at
+ * guest-physical addresses equal to the IOVAs.
+ */
+void __init kho_iommu_fence_early(void)
+{
+	struct acpi_table_header *tbl;
+	struct acpi_dmar_header *h;
+	void *end;
+
+	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_DMAR, 0, &tbl)))
+		return;
+	end = (void *)tbl + tbl->length;
+	for (h = (void *)tbl + sizeof(struct acpi_table_dmar);
+	     (void *)(h + 1) <= end && h->length >= sizeof(*h) &&
+	     (void *)h + h->length <= end;
+	     h = (void *)h + h->length) {
+		struct acpi_dmar_hardware_unit *drhd = (void *)h;
+
+		if (h->type == ACPI_DMAR_TYPE_HARDWARE_UNIT &&
+		    h->length >= sizeof(*drhd))
+			intel_kho_fence_unit(drhd->address);
+	}
+	acpi_put_table(tbl);
 }
 
 /* ---- incoming: reading a unit's record ------------------------------------ */
