@@ -42,6 +42,54 @@ common_checks() {
 	fi
 }
 
+# ---- VT-d: QEMU's own trace ($log.qemu) and the DMA faults ----------------
+
+# The trace lines of QEMU event $1, without the event's name (nor the
+# pid@time: prefix that -msg timestamp=on would add), e.g. for
+# vtd_reg_write_gcmd "status 0xc7000000 value 0x80000000".
+qemu_trace() { sed -nE "s/^([0-9]+@[0-9.]+:)?$1 //p" "$log.qemu" 2>/dev/null; }
+
+# VT-d translation was turned on once and stayed on, whatever the kernels
+# did, until the machine powered off (a poweroff turns it off like any
+# shutdown): QEMU traced one "enable 1" and at most one "enable 0", that
+# one after every DMA fault (the last ones are provoked with translation
+# on), and no other write of the global command register that cleared TE
+# (bit 31) while the status had it.
+vtd_translation_never_off() {
+	local on off last_off last_fault clears=0 status val
+	on=$(qemu_trace vtd_dmar_enable | grep -cx 'enable 1')
+	off=$(qemu_trace vtd_dmar_enable | grep -cx 'enable 0')
+	[ "$on" -eq 1 ] || bad "QEMU saw VT-d translation enabled $on time(s), expected once"
+	[ "$off" -le 1 ] ||
+		bad "QEMU saw VT-d translation disabled $off times, expected at most once (at poweroff)"
+	last_off=$(grep -nE '(^|:)vtd_dmar_enable enable 0$' "$log.qemu" 2>/dev/null |
+		tail -n1 | cut -d: -f1)
+	last_fault=$(grep -nE '(^|:)vtd_dmar_fault ' "$log.qemu" 2>/dev/null |
+		tail -n1 | cut -d: -f1)
+	if [ -n "$last_off" ] && [ -n "$last_fault" ] && [ "$last_off" -lt "$last_fault" ]; then
+		bad "QEMU saw VT-d translation disabled before the last DMA fault"
+	fi
+	while read -r _ status _ val; do
+		(((status & 0x80000000) && !(val & 0x80000000))) && clears=$((clears + 1))
+	done < <(qemu_trace vtd_reg_write_gcmd)
+	[ "$clears" -le "$off" ] ||
+		bad "$clears GCMD write(s) cleared TE, $off translation disable(s) traced"
+}
+
+# DMA transfers that faulted, as QEMU traced them (whether the guest was
+# told or not). QEMU traces a faulting transfer once per 4 bytes; the
+# tests' transfers start on a page and stay in it: count their first.
+qemu_fault_dmas() { qemu_trace vtd_dmar_fault | grep -cE ' addr 0x[0-9a-f]*000 '; }
+
+# The console of the Nth kernel that booted (1 is A), from its "Linux
+# version" line on: unlike phase(), with that kernel's own boot messages.
+kernel_log() { console | awk -v n="$1" '/^Linux version /{ k++ } k == n'; }
+
+# Guest DMA fault lines ("DMAR: [DMA Write ...") of the text on stdin
+# before, and from, its first line matching the regex $1.
+faults_before() { sed "/$1/,\$d" | grep -c 'DMAR: \[DMA'; }
+faults_from() { sed -n "/$1/,\$p" | grep -c 'DMAR: \[DMA'; }
+
 # Print the TAP line for LABEL from the collected reasons; 0 if none.
 report() {
 	local label=$1 r

@@ -534,6 +534,23 @@ static int ram_read_pfns(struct ram *r, struct edu_vfio *ev)
 	return 0;
 }
 
+/* The pages are where ram_read_pfns() last found them (a pin may move a page). */
+static int ram_unmoved(const struct ram *r, struct edu_vfio *ev)
+{
+	unsigned int i;
+	u64 pa;
+
+	for (i = 0; i < NR_PAGES; i++) {
+		if (edu_virt_to_phys(ev, page_at(r, i), &pa))
+			return fail("%s", ev->err);
+		if (pa / page_size != r->pfn[i])
+			return fail("%s page %u moved from pfn %#llx to %#llx", r->name, i,
+				    (unsigned long long)r->pfn[i],
+				    (unsigned long long)(pa / page_size));
+	}
+	return 0;
+}
+
 /*
  * -1 if the layout tells translation from its absence; else the page that
  * has to move, and why in the reason.
@@ -723,7 +740,8 @@ static int a_setup(struct edu_vfio *ev, struct ram *r, unsigned int nth)
 	if (!tap(ram_create(r, ev), "memfd %s: %u pages filled from seed %llu, locked, preserved",
 		 r->name, NR_PAGES, (unsigned long long)r->seed))
 		return -1;
-	ret = edu_vfio_map(ev, r->map, r->iova, NR_MAPPED * page_size) ? fail("%s", ev->err) : 0;
+	ret = edu_vfio_map(ev, r->map, r->iova, NR_MAPPED * page_size) ? fail("%s", ev->err) :
+	      ram_unmoved(r, ev);
 	if (!tap(ret, "%s pages 0-3 mapped at IOVA X=%#llx (canary C1's GPA); F=%#llx unmapped",
 		 r->name, (unsigned long long)r->iova, (unsigned long long)r->fault_iova))
 		return -1;

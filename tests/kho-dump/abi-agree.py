@@ -4,7 +4,8 @@
 
 Three views of the handover are compared:
 
-  kernel   what kernel/kho/*.c and include/uapi/linux/kho.h write: the
+  kernel   what kernel/kho/*.c, the handlers elsewhere in the tree
+           (HANDLERS: VT-d, VFIO) and include/uapi/linux/kho.h write: the
            compatible strings, the (name, compatible) of every struct
            kho_handler, the property names given to kho_fdt_property*()
            and kho_node_*() (string literals, #defines, and arrays whose
@@ -34,6 +35,9 @@ from pathlib import Path
 STR = r'"(?:[^"\\]|\\.)*"'
 EXPR = r'(?:%s|[A-Z_][A-Z0-9_]*)(?:\s+(?:%s|[A-Z_][A-Z0-9_]*))*' % (STR, STR)
 COMPAT = re.compile(r'^[a-z0-9-]+,[a-z0-9.-]+-v[0-9]+$')
+# Handlers outside kernel/kho/ that write a node of the handover. Each must
+# exist: a moved file would otherwise drop its node from the comparison.
+HANDLERS = ['drivers/iommu/intel/kho.c', 'drivers/vfio/kho.c']
 
 
 def strip_comments(text):
@@ -47,6 +51,8 @@ class Kernel:
     def __init__(self, top):
         files = sorted((top / 'kernel/kho').glob('*.c'))
         files = [f for f in files if not f.name.endswith('_kunit.c')]
+        self.missing = [h for h in HANDLERS if not (top / h).exists()]
+        files += [top / h for h in HANDLERS]
         files += [top / 'include/uapi/linux/kho.h', top / 'include/linux/kho.h']
         self.uapi = (top / 'include/uapi/linux/kho.h').read_text()
         texts = [strip_comments(f.read_text()) for f in files if f.exists()]
@@ -182,6 +188,8 @@ def main():
     bad = []
     k = Kernel(top)
     t_nodes, t_props = tool_table(kd)
+    for h in k.missing:
+        bad.append('%s is missing: fix HANDLERS in abi-agree.py' % h)
     if not doc_path.exists():
         print('Documentation/kho/abi.rst is missing')
         return 1

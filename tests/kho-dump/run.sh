@@ -205,9 +205,11 @@ if ! make -s -C "$top/tools/kho-dump" O="$out" fuzz > "$fuzz_log" 2>&1; then
 else
 	mkdir -p "$tmp/corpus"
 	cp "$tmp"/*.dtb "$tmp/corpus/"
-	# Node names, compatibles and property names, for the mutations.
+	# Node names (unit@N as unit@0), compatibles and property names, for
+	# the mutations.
 	"$kd" --list-known | awk '
-		$1 == "node" { n = split($2, p, "/"); print p[n]; if ($3 != "-") print $3 }
+		$1 == "node" { n = split($2, p, "/"); sub(/@N$/, "@0", p[n]); print p[n]
+			       if ($3 != "-") print $3 }
 		$1 == "prop" { print $3 }' |
 		sort -u | grep -v '^$' | sed 's/.*/"&"/' > "$tmp/kho-dump.dict"
 	rm -f "$logs"/kho-dump-fuzz-crash-* "$logs"/kho-dump-fuzz-leak-* "$logs"/kho-dump-fuzz-timeout-*

@@ -14,13 +14,32 @@ repack_initrd() {
 		> /tmp/initrd.cpio || fail "cannot repack initrd"
 }
 
-# kexec_file_load the same kernel with this command line plus "$*",
-# then execute it. Returns only on failure.
-kexec_next() {
+# The value of khotest.$1= on the kernel command line, $2 if there is none
+# (the last one wins, as in /init).
+cmdline_arg() {
+	local v= w
+	for w in $(cat /proc/cmdline); do
+		case "$w" in "khotest.$1="*) v=${w#*=} ;; esac
+	done
+	echo "${v:-$2}"
+}
+
+# A random 64-bit seed, in decimal.
+random_seed() { head -c 8 /dev/urandom | od -An -tu8 | tr -d ' '; }
+
+# kexec_file_load the same kernel with this command line plus "$*", for a
+# test program that executes it itself (reboot(LINUX_REBOOT_CMD_KEXEC)),
+# holding open what must stay open across the kexec.
+kexec_load_next() {
 	repack_initrd
 	kexec -s -l /boot/bzImage --initrd=/tmp/initrd.cpio --reuse-cmdline \
 		--append="khotest.phase=$((KHOTEST_PHASE + 1)) $*" ||
 		fail "kexec load failed"
+}
+
+# kexec_load_next "$@", then execute it. Returns only on failure.
+kexec_next() {
+	kexec_load_next "$@"
 	say "kexec -e into phase $((KHOTEST_PHASE + 1))"
 	kexec -e
 	fail "kexec -e returned $?"
