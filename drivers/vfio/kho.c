@@ -63,7 +63,7 @@ struct vfio_kho_rec {
 };
 
 static struct {
-	struct mutex lock;
+	struct mutex lock;		/* all of the below */
 	struct list_head out;
 	bool parsed;
 	struct vfio_kho_rec *recs;

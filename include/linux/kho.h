@@ -192,6 +192,12 @@ static inline void kho_memfd_unhold(struct file *file) { }
 struct kimage;
 struct kexec_buf;
 struct resource;
+#ifdef CONFIG_KHO_TEST
+bool kho_test_naive(const char *what);
+#else
+static inline bool kho_test_naive(const char *what) { return false; }
+#endif
+
 #ifdef CONFIG_KHO_IOMMU
 void kho_iommu_fence_early(void);
 #else

@@ -180,6 +180,31 @@ static bool restore = true;
 module_param(restore, bool, 0444);
 MODULE_PARM_DESC(restore, "Take the folios back at boot (0: leave them to kho_finish)");
 
+static char *naive = "";
+module_param(naive, charp, 0444);
+MODULE_PARM_DESC(naive, "Controls: paths a test must catch, comma-separated");
+
+/**
+ * kho_test_naive - does this boot take a naive path on purpose?
+ * @what: the path's name, as in kho_test.naive=
+ *
+ * For the controls of the tests of subtle properties: a run that takes the
+ * stock or naive path instead must fail the same test.
+ *
+ * Return: true if @what is in kho_test.naive=.
+ */
+bool kho_test_naive(const char *what)
+{
+	size_t len = strlen(what);
+	const char *p;
+
+	for (p = naive; (p = strstr(p, what)); p += len)
+		if ((p == naive || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(kho_test_naive);
+
 /* ---- contents: a splitmix64-seeded xorshift64* stream per folio -------- */
 
 static u64 kho_test_mix(u64 x)

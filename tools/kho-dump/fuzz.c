@@ -23,6 +23,8 @@
 #include <string.h>
 #include <libfdt.h>
 
+#include <linux/kho.h>
+
 #include "kho-dump.h"
 
 #define KD_FUZZ_FDT_SIZE	(16 << 10)
@@ -34,6 +36,8 @@ static unsigned int kd_nr_names;
 static const char *const kd_extra[] = {
 	"", "compatible", "linux,kho-v2", "linux,kho-test-v1", "memfd@0",
 	"memfd@1", "memfd@2", "memfd@01", "x", "kho-test-v9",
+	"unit@0", "unit@1", "device@0", "device@1", "device@01",
+	KHO_VTD_MODE_LEGACY, KHO_VTD_MODE_SCALABLE, "intel,vtd-kho-v2",
 };
 
 static void kd_add_name(const char *name)

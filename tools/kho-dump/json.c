@@ -132,6 +132,13 @@ static void kd_json_node_begin(struct kd_walk *w, const struct kd_node *n)
 		fputs("null", f);
 	fprintf(f, ",\n");
 	kd_indent(f, l + 1);
+	fputs("\"summary\": ", f);
+	if (n->summary)
+		kd_json_cstr(f, n->summary);
+	else
+		fputs("null", f);
+	fprintf(f, ",\n");
+	kd_indent(f, l + 1);
 	fprintf(f, "\"known\": %s,\n", n->spec ? "true" : "false");
 	kd_indent(f, l + 1);
 	fputs("\"properties\": {", f);
@@ -262,6 +269,8 @@ static void kd_json_value(FILE *f, const struct kd_prop *p)
 		kd_human_size(human, sizeof(human), v);
 		fprintf(f, ", \"human\": \"%s\"", human);
 	}
+	if (s->type == KD_BDF && kd_bdf_name(human, sizeof(human), v))
+		fprintf(f, ", \"human\": \"%s\"", human);
 	if (s->type == KD_FLAGS)
 		kd_json_flags(f, s, v);
 	fputc('}', f);

@@ -37,6 +37,8 @@ enum kd_type {
 	KD_FLAGS,	/* big-endian u64, a set of named bits */
 	KD_RANGES,	/* big-endian u64 pairs: base, size */
 	KD_PHYS_LIST,	/* big-endian u64s, physical addresses */
+	KD_ID,		/* big-endian u64, an identifier (token, PCI ID), in hex */
+	KD_BDF,		/* big-endian u64, a PCI requester ID: bus << 8 | devfn */
 	KD_NR_TYPES
 };
 
@@ -44,6 +46,8 @@ enum kd_type {
 #define KD_REQ		0x1	/* required */
 #define KD_NONZERO	0x2	/* zero, or an empty string, is not allowed */
 #define KD_ALIGNED	0x4	/* a multiple of KD_PAGE_SIZE */
+#define KD_BOUNDED	0x8	/* a number from lo to hi */
+#define KD_UNIQUE	0x10	/* KD_PHYS_LIST: no address twice */
 
 /**
  * struct kd_prop_spec - one property of a known node
@@ -53,12 +57,17 @@ enum kd_type {
  * @max: KD_STRING: longest string without the NUL (0: any);
  *	KD_RANGES, KD_PHYS_LIST: most entries (0: any)
  * @value: KD_STRING: the only value allowed, or NULL
+ * @choices: KD_STRING: the values allowed, NULL-terminated, or NULL
  * @bits: KD_FLAGS: the name of each bit, from bit 0, NULL-terminated;
  *	other bits are a problem
+ * @lo: with KD_BOUNDED, the smallest value allowed
+ * @hi: with KD_BOUNDED, the largest value allowed
+ * @note: with KD_BOUNDED, why, added to the problem (or NULL)
  *
  * KD_ALIGNED applies to each base and size of KD_RANGES and to each
  * address of a KD_PHYS_LIST; KD_NONZERO to each address of a KD_PHYS_LIST,
  * and for KD_RANGES it means at least one range (no range may be empty).
+ * A KD_BDF above 0xffff is a problem, whatever the flags.
  */
 struct kd_prop_spec {
 	const char *name;
@@ -66,7 +75,11 @@ struct kd_prop_spec {
 	unsigned int flags;
 	unsigned int max;
 	const char *value;
+	const char *const *choices;
 	const char *const *bits;
+	u64 lo;
+	u64 hi;
+	const char *note;
 };
 
 struct kd_walk;
@@ -79,6 +92,8 @@ struct kd_walk;
  * @props: its properties, ended by an entry without a name
  * @children: the known children, ended by an entry without a name, or NULL
  * @check: rules across properties or children, or NULL
+ * @summary: a few words on what the node is (its device's PCI address, a
+ *	unit's mode...), shown with its name; false if it has none. Or NULL.
  */
 struct kd_node_spec {
 	const char *name;
@@ -86,6 +101,7 @@ struct kd_node_spec {
 	const struct kd_prop_spec *props;
 	const struct kd_node_spec *children;
 	void (*check)(struct kd_walk *w, int node, const char *path);
+	bool (*summary)(struct kd_walk *w, int node, char *buf, size_t size);
 };
 
 /* table.c */
@@ -108,6 +124,7 @@ struct kd_node {
 	const char *name;
 	const char *path;
 	const char *compatible;			/* NULL: none or malformed */
+	const char *summary;			/* NULL: none */
 	const struct kd_node_spec *spec;	/* NULL: unknown */
 	int depth;
 	int offset;
@@ -124,6 +141,7 @@ struct kd_printer {
 };
 
 #define KD_PATH_MAX		256
+#define KD_SUMMARY_MAX		128
 
 struct kd_problem {
 	char path[KD_PATH_MAX];
@@ -161,6 +179,7 @@ __printf(4, 5)
 void kd_problem(struct kd_walk *w, const char *path, const char *prop,
 		const char *fmt, ...);
 bool kd_get_u64(struct kd_walk *w, int node, const char *name, u64 *val);
+bool kd_name_matches(const char *pattern, const char *name);
 u64 kd_be64(const void *p);
 bool kd_is_string(const void *val, int len);
 bool kd_is_string_list(const void *val, int len);
@@ -187,5 +206,6 @@ extern const struct kd_printer kd_text_printer;
 extern const struct kd_printer kd_json_printer;
 void kd_human_size(char *buf, size_t size, u64 bytes);
 const char *kd_bit_name(const struct kd_prop_spec *spec, unsigned int bit);
+bool kd_bdf_name(char *buf, size_t size, u64 bdf);
 
 #endif /* KHO_DUMP_H */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kho-dump's text output: the tree, two spaces of indent a level, each
- * node as "name [compatible]", each property as "name: value" with the
- * values of a node aligned; addresses in hex, sizes in binary units with
- * the exact value in hex. The ABI problems follow the tree.
+ * node as "name [compatible] (summary)", each property as "name: value"
+ * with the values of a node aligned; addresses and identifiers in hex,
+ * sizes in binary units with the exact value in hex, PCI requester IDs as
+ * bus:device.function. The ABI problems follow the tree.
  */
 #include <string.h>
 #include <libfdt.h>
@@ -43,6 +44,23 @@ const char *kd_bit_name(const struct kd_prop_spec *spec, unsigned int bit)
 		if (i == bit)
 			return spec->bits[i];
 	return NULL;
+}
+
+/**
+ * kd_bdf_name - a PCI requester ID as bus:device.function
+ * @buf: where to write, e.g. "00:03.0"
+ * @size: room in @buf
+ * @bdf: bus << 8 | devfn
+ *
+ * Return: false if @bdf is above 0xffff (@buf is then empty).
+ */
+bool kd_bdf_name(char *buf, size_t size, u64 bdf)
+{
+	buf[0] = 0;
+	if (bdf > 0xffff)
+		return false;
+	snprintf(buf, size, "%02llx:%02llx.%llu", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
+	return true;
 }
 
 static u32 kd_be32(const u8 *b)
@@ -106,6 +124,11 @@ static void kd_text_node_begin(struct kd_walk *w, const struct kd_node *n)
 		fputs(" [", w->out);
 		kd_text_str(w->out, n->compatible, strlen(n->compatible));
 		fputc(']', w->out);
+	}
+	if (n->summary) {
+		fputs(" (", w->out);
+		kd_text_str(w->out, n->summary, strlen(n->summary));
+		fputc(')', w->out);
 	}
 	fputs(n->unknown ? " (unknown: not decoded)\n" : "\n", w->out);
 	w->state[n->depth] = kd_name_width(w, n);
@@ -211,6 +234,7 @@ static void kd_text_prop(struct kd_walk *w, const struct kd_node *n,
 			 const struct kd_prop *p)
 {
 	FILE *f = w->out;
+	char bdf[16];
 	u64 v = 0;
 	int pad;
 
@@ -236,7 +260,14 @@ static void kd_text_prop(struct kd_walk *w, const struct kd_node *n,
 		fprintf(f, "%llu", v);
 		break;
 	case KD_PHYS:
+	case KD_ID:
 		fprintf(f, "0x%llx", v);
+		break;
+	case KD_BDF:
+		if (kd_bdf_name(bdf, sizeof(bdf), v))
+			fprintf(f, "%s (0x%llx)", bdf, v);
+		else
+			fprintf(f, "0x%llx", v);
 		break;
 	case KD_BYTES:
 		kd_text_size(f, v);
@@ -247,6 +278,7 @@ static void kd_text_prop(struct kd_walk *w, const struct kd_node *n,
 	case KD_RANGES:
 		kd_text_ranges(f, p, n->depth + 2);
 		return;
+	case KD_PHYS_LIST:
 	default:
 		kd_text_phys_list(f, p, n->depth + 2);
 		return;

@@ -128,11 +128,32 @@ const char *kd_quote(char *buf, size_t size, const char *s)
 
 /* ---- properties -------------------------------------------------------- */
 
+static bool kd_is_choice(const char *const *choices, const char *val)
+{
+	for (; *choices; choices++)
+		if (!strcmp(*choices, val))
+			return true;
+	return false;
+}
+
+/* The values allowed, for a message: "a", "b" or "c". */
+static const char *kd_choices(char *buf, size_t size, const char *const *choices)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; choices[i] && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s\"%s\"",
+			      !i ? "" : choices[i + 1] ? ", " : " or ", choices[i]);
+	return buf;
+}
+
 static bool kd_check_string(struct kd_walk *w, const char *path,
 			    const struct kd_prop_spec *s, const char *val,
 			    int len)
 {
-	char q[96];
+	char q[96], choices[96];
 	size_t n;
 
 	if (kd_is_string_list(val, len) && !kd_is_string(val, len)) {
@@ -152,7 +173,38 @@ static bool kd_check_string(struct kd_walk *w, const char *path,
 	if (s->value && strcmp(val, s->value))
 		kd_problem(w, path, s->name, "\"%s\", expected \"%s\"",
 			   kd_quote(q, sizeof(q), val), s->value);
+	if (s->choices && !kd_is_choice(s->choices, val))
+		kd_problem(w, path, s->name, "\"%s\", expected %s",
+			   kd_quote(q, sizeof(q), val),
+			   kd_choices(choices, sizeof(choices), s->choices));
 	return true;
+}
+
+/* A number as its type shows it: identifiers and addresses in hex. */
+static const char *kd_num(char *buf, size_t size, enum kd_type type, u64 v)
+{
+	bool hex = type == KD_ID || type == KD_BDF || type == KD_PHYS || type == KD_FLAGS;
+
+	snprintf(buf, size, hex ? "0x%llx" : "%llu", v);
+	return buf;
+}
+
+static void kd_check_bounds(struct kd_walk *w, const char *path,
+			    const struct kd_prop_spec *s, u64 v)
+{
+	char val[24], lo[24], hi[24], range[64];
+
+	kd_num(val, sizeof(val), s->type, v);
+	kd_num(lo, sizeof(lo), s->type, s->lo);
+	kd_num(hi, sizeof(hi), s->type, s->hi);
+	if (s->lo == s->hi)
+		snprintf(range, sizeof(range), "must be %s", hi);
+	else if (!s->lo)
+		snprintf(range, sizeof(range), "at most %s", hi);
+	else
+		snprintf(range, sizeof(range), "expected %s to %s", lo, hi);
+	kd_problem(w, path, s->name, "%s, %s%s%s%s", val, range,
+		   s->note ? " (" : "", s->note ?: "", s->note ? ")" : "");
 }
 
 static bool kd_check_u64(struct kd_walk *w, const char *path,
@@ -169,6 +221,11 @@ static bool kd_check_u64(struct kd_walk *w, const char *path,
 		kd_problem(w, path, s->name, "must not be zero");
 	if ((s->flags & KD_ALIGNED) && v % KD_PAGE_SIZE)
 		kd_problem(w, path, s->name, "0x%llx is not page aligned", v);
+	if (s->type == KD_BDF && v > 0xffff)
+		kd_problem(w, path, s->name, "0x%llx is not a PCI requester ID (at most 0xffff)",
+			   v);
+	if ((s->flags & KD_BOUNDED) && (v < s->lo || v > s->hi))
+		kd_check_bounds(w, path, s, v);
 	return true;
 }
 
@@ -231,7 +288,7 @@ static bool kd_check_phys_list(struct kd_walk *w, const char *path,
 			       const struct kd_prop_spec *s, const u8 *val,
 			       int len)
 {
-	unsigned int i, n = len / 8;
+	unsigned int i, j, n = len / 8;
 	char where[KD_PATH_MAX];
 	u64 v;
 
@@ -249,6 +306,16 @@ static bool kd_check_phys_list(struct kd_walk *w, const char *path,
 			kd_problem(w, path, where, "must not be zero");
 		if ((s->flags & KD_ALIGNED) && v % KD_PAGE_SIZE)
 			kd_problem(w, path, where, "0x%llx is not page aligned", v);
+		/* Quadratic: not for a list over its bound (a problem already). */
+		if (!(s->flags & KD_UNIQUE) || (s->max && n > s->max))
+			continue;
+		for (j = 0; j < i; j++) {
+			if (kd_be64(val + 8 * j) != v)
+				continue;
+			kd_problem(w, path, where, "0x%llx is listed twice (also %s[%u])",
+				   v, s->name, j);
+			break;
+		}
 	}
 	return true;
 }
@@ -357,8 +424,15 @@ static const char *kd_compatible(struct kd_walk *w, int node)
 	return c && kd_is_string(c, len) ? c : NULL;
 }
 
-/* @name against @pattern, where a trailing "@N" is a decimal unit address. */
-static bool kd_name_matches(const char *pattern, const char *name)
+/**
+ * kd_name_matches - a node name against a spec's name
+ * @pattern: the spec's name; a trailing "@N" is a decimal unit address
+ *	without leading zeros
+ * @name: the node's name
+ *
+ * Return: true if @name is one @pattern stands for.
+ */
+bool kd_name_matches(const char *pattern, const char *name)
 {
 	size_t n = strlen(pattern);
 
@@ -455,7 +529,7 @@ static void kd_visit(struct kd_walk *w, const struct kd_node *n, bool handlers);
 static void kd_visit_children(struct kd_walk *w, const struct kd_node *parent,
 			      bool handlers)
 {
-	char path[KD_PATH_MAX];
+	char path[KD_PATH_MAX], summary[KD_SUMMARY_MAX];
 	struct kd_node c;
 	int off;
 
@@ -476,6 +550,10 @@ static void kd_visit_children(struct kd_walk *w, const struct kd_node *parent,
 		if (!w->pr)
 			kd_check_dup_node(w, parent, &c);
 		kd_match(w, parent, &c, handlers);
+		c.summary = NULL;
+		if (w->pr && c.spec && c.spec->summary &&
+		    c.spec->summary(w, off, summary, sizeof(summary)))
+			c.summary = summary;
 		kd_visit(w, &c, false);
 	}
 }

@@ -117,7 +117,7 @@ struct intel_kho_in_dev {
 };
 
 static struct {
-	struct mutex lock;
+	struct mutex lock;		/* all of the below */
 	struct list_head domains;
 	struct list_head tables;
 	struct list_head devs;
@@ -727,9 +727,9 @@ bool intel_kho_shutdown(struct intel_iommu *iommu)
 	int bus;
 
 	if (!READ_ONCE(intel_kho.serialized) || !kho_is_frozen() ||
-	    !intel_kho_unit_has_devs(iommu))
+	    !intel_kho_unit_has_devs(iommu) || kho_test_naive("vtd-stock-shutdown"))
 		return false;
-	for (bus = 0; bus < 256; bus++) {
+	for (bus = 0; bus < 256 && !kho_test_naive("vtd-no-clear"); bus++) {
 		intel_kho_clear_half(iommu, bus, 0);
 		if (sm_supported(iommu))
 			intel_kho_clear_half(iommu, bus, 1);
@@ -803,6 +803,7 @@ static bool __init intel_kho_fence_qi(void __iomem *reg, bool sm)
 		memcpy(slot, descs[i], sizeof(descs[i]));
 		tail = (tail + 1) % nr;
 	}
+	/* The descriptors reach memory before the unit sees the new tail. */
 	wmb();
 	writeq((u64)tail << shift, reg + DMAR_IQT_REG);
 	for (i = 0; i < INTEL_KHO_SPIN && READ_ONCE(*status) != QI_DONE; i++)
@@ -875,7 +876,8 @@ void __init kho_iommu_fence_early(void)
 	struct acpi_dmar_header *h;
 	void *end;
 
-	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_DMAR, 0, &tbl)))
+	if (kho_test_naive("vtd-te-off") ||
+	    ACPI_FAILURE(acpi_get_table(ACPI_SIG_DMAR, 0, &tbl)))
 		return;
 	end = (void *)tbl + tbl->length;
 	for (h = (void *)tbl + sizeof(struct acpi_table_dmar);
@@ -1062,9 +1064,12 @@ static int intel_kho_check_rec(struct intel_iommu *iommu,
 			break;
 		if (o->bdf == r->bdf)
 			return intel_kho_bad(u, "a device is recorded twice");
-		if ((o->did == r->did) != (o->token == r->token) ||
-		    (o->token == r->token && (o->pgd != r->pgd || o->aw != r->aw)))
+		/* One domain: one DID, one table, one width on a unit. */
+		if (o->token == r->token &&
+		    (o->did != r->did || o->pgd != r->pgd || o->aw != r->aw))
 			return intel_kho_bad(u, "two records of one domain differ");
+		if (o->token != r->token && o->did == r->did)
+			return intel_kho_bad(u, "two domains share a domain ID");
 	}
 	ce = intel_kho_in_context(u, sm, r->bdf);
 	if (!ce || !context_present(ce))
@@ -1310,6 +1315,14 @@ bool intel_kho_init_unit(struct intel_iommu *iommu)
 			u->why = "no record of this unit";
 		err = node < 0 ? node : intel_kho_read_unit(iommu, node, u);
 		err = err ?: intel_kho_adopt(iommu, u);
+	}
+	if (err && kho_test_naive("vtd-te-off")) {
+		/* The control: what stock 6.12 does, translation turned off. */
+		pr_err("%s: left translating, but %s: naive on purpose, translation goes off\n",
+		       iommu->name, u ? u->why : "out of memory");
+		iommu->flags |= VTD_FLAG_TRANS_PRE_ENABLED;
+		kfree(u);
+		return false;
 	}
 	if (err)
 		pr_err("%s: left translating, but %s: every device on it is blocked\n",

@@ -44,7 +44,7 @@ struct iommufd_hwpt_kho {
 };
 
 static struct {
-	struct mutex lock;
+	struct mutex lock;		/* the list and every HWPT's device count */
 	struct list_head hwpts;
 } iommufd_kho = {
 	.lock = __MUTEX_INITIALIZER(iommufd_kho.lock),
