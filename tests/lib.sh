@@ -21,6 +21,14 @@ count() { console | grep -cE "$1"; }
 phase() {
 	console | sed -n "/^khotest: init stage=.* phase=$1 /,/^khotest: init stage=.* phase=$(($1 + 1)) /p"
 }
+# The first line of stdin matching the extended regex $1, or $2 if none.
+# It reads all of its input: under pipefail, "grep -m1 RE || echo NONE"
+# prints both when grep's early exit kills the writer (see has()).
+first_line() {
+	local l
+	l=$(grep -E -- "$1" | sed -n 1p)
+	echo "${l:-${2:-}}"
+}
 # The value of KEY=... on the last line matching REGEX.
 field() { console | grep -E "$1" | tail -n1 | grep -oE "$2=[^ ]*" | cut -d= -f2-; }
 
@@ -74,6 +82,32 @@ vtd_translation_never_off() {
 	done < <(qemu_trace vtd_reg_write_gcmd)
 	[ "$clears" -le "$off" ] ||
 		bad "$clears GCMD write(s) cleared TE, $off translation disable(s) traced"
+}
+
+# QEMU saw VT-d translation turned off and then on again: a kernel of the
+# chain turned it off and the next one on (what the stock shutdown or a
+# stock boot after a rejected handover does).
+vtd_translation_went_off() {
+	qemu_trace vtd_dmar_enable | tr '\n' ' ' | grep -E 'enable 0 (.* )?enable 1' >/dev/null
+}
+
+# The context entries, as "high 0xH low 0xL", that QEMU's context cache
+# loaded for bus 0 devfn $1 (hex, e.g. 0x10 for 00:02.0) while kernel $2
+# of the chain had its root table set: kernel N from its root table write
+# on (the Nth in the trace) to the next kernel's. Every kernel sets one
+# root table as its VT-d driver starts; the first kernel is 1.
+qemu_context_loads() {
+	sed -E 's/^[0-9]+@[0-9.]+://' "$log.qemu" 2>/dev/null | awk -v devfn="$1" -v k="$2" '
+		$1 == "vtd_reg_dmar_root" { n++ }
+		n == k && $1 == "vtd_iotlb_cc_update" && $6 == "0x0" && $8 == devfn {
+			print $9, $10, $11, $12
+		}'
+}
+
+# The devfn of PCI address $1 (0000:00:02.0), hex as QEMU prints it.
+pci_devfn() {
+	local sf=${1##*:}
+	printf '0x%x' $(((16#${sf%.*} << 3) | ${sf#*.}))
 }
 
 # DMA transfers that faulted, as QEMU traced them (whether the guest was

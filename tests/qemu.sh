@@ -6,7 +6,9 @@
 # Boots build/bzImage with build/initramfs.cpio.gz (with VARIANT=lockdep,
 # build/bzImage-lockdep and its initramfs) on a q35 machine under
 # TCG, with an intel-iommu and an edu device, the serial console in LOG and
-# QEMU's own VT-d trace in LOG.qemu. Returns QEMU's status, 124 on timeout.
+# QEMU's own VT-d trace in LOG.qemu (translation enable/disable, root
+# table and global command writes, faults, and each context entry its
+# context cache loads). Returns QEMU's status, 124 on timeout.
 # A scenario that sets edus=N gets N edu devices (the first is the one
 # tests pick by default: the lowest PCI address). Every edu reaches 40-bit
 # bus addresses (dma_mask, EDU_DMA_MASK to change it) instead of its
@@ -42,6 +44,7 @@ run_vm() {
 		-initrd "$BUILD/initramfs${VARIANT:+-$VARIANT}.cpio.gz" \
 		-D "$log.qemu" -trace vtd_dmar_fault -trace vtd_dmar_enable \
 		-trace vtd_reg_dmar_root -trace vtd_reg_write_gcmd \
+		-trace vtd_iotlb_cc_update \
 		-append "console=ttyS0 panic=-1 oops=panic no_timer_check vfio_pci.disable_idle_d3=1 $*" \
 		</dev/null >"$log.stdout" 2>&1
 }

@@ -758,6 +758,27 @@ int edu_sysfs_pci_command(struct edu_vfio *ev, u16 *cmd)
 	return 0;
 }
 
+int edu_sysfs_set_pci_command(struct edu_vfio *ev, u16 cmd)
+{
+	char path[SYSFS_PATH_LEN];
+	u16 le = htole16(cmd);
+	ssize_t n;
+	int fd, err;
+
+	snprintf(path, sizeof(path), SYSFS_PCI_DEVICES "/%s/config", ev->bdf);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ev_fail(ev, errno, "open %s for writing", path);
+	n = pwrite(fd, &le, sizeof(le), PCI_COMMAND);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return ev_fail(ev, err, "write PCI_COMMAND %#06x to %s", cmd, path);
+	if (n != sizeof(le))
+		return ev_fail(ev, 0, "short write of PCI_COMMAND to %s", path);
+	return 0;
+}
+
 int edu_check_alive(struct edu_vfio *ev)
 {
 	static const u32 probes[] = { 0x5a5aa5a5, 0x12345678 };

@@ -127,6 +127,12 @@ int edu_sysfs_map_bar(struct edu_vfio *ev);
 /* PCI_COMMAND read through sysfs (config), without any driver. */
 int edu_sysfs_pci_command(struct edu_vfio *ev, u16 *cmd);
 
+/*
+ * PCI_COMMAND written through sysfs (config), without any driver: to let
+ * a device that no driver has claimed decode its BAR and master the bus.
+ */
+int edu_sysfs_set_pci_command(struct edu_vfio *ev, u16 cmd);
+
 /* Check the ID register and the liveness (inverting) register. */
 int edu_check_alive(struct edu_vfio *ev);
 

@@ -16,7 +16,9 @@
  *   vtd_kho isolate-arm SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV]
  *   vtd_kho isolate-check SEED
  *	arm and check, with a second edu that is attached but not preserved:
- *	nothing it DMAs around the kexec or on B lands anywhere.
+ *	nothing it DMAs around the kexec or on B lands anywhere, neither
+ *	before any driver binds it (bus mastering turned on through sysfs)
+ *	nor after vfio-pci does.
  *   vtd_kho abort SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV]
  *	preserve, freeze, DMA while frozen, abort the freeze, DMA, unpreserve,
  *	the IOAS mutable again; then preserve again and arm as arm does.
@@ -1032,6 +1034,41 @@ out:
 	edu_vfio_close(&ev);
 }
 
+/*
+ * The unpreserved edu @iso before any driver binds it: memory decoding and
+ * bus mastering turned on through sysfs config, a DMA of it to its old
+ * IOVA X2 through BAR0 mapped from sysfs. A cleared its context entry at
+ * shutdown, so B's probe gave it a fresh default domain, where X2 maps
+ * nothing: the DMA must fault and land nowhere. Had A left the entry
+ * (kho_test.naive=vtd-no-clear), B would find it present and keep it, and
+ * the DMA would go through A's page tables for it: into iso-ram page 0
+ * while they are intact, anywhere or nowhere once B reused their pages
+ * (they were not preserved), which only the host sees (vtd-isolation.sh
+ * checks the context entries in QEMU's trace). The command register is
+ * put back as B left it afterwards.
+ */
+static void iso_before_driver(struct edu_vfio *iso, struct ram *ir, struct ram *r)
+{
+	u16 cmd = 0, on;
+	int ret;
+
+	ret = edu_vfio_find_nth(iso, 1) || edu_sysfs_pci_command(iso, &cmd) ?
+	      fail("%s", iso->err) : 0;
+	on = cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	if (!ret)
+		ret = edu_sysfs_set_pci_command(iso, on) || edu_sysfs_map_bar(iso) ||
+		      edu_check_alive(iso) || edu_dma_wait(iso, DMA_TIMEOUT_MS, NULL) ?
+		      fail("%s", iso->err) : 0;
+	if (tap(ret, "edu 1 (%s) before any driver: PCI_COMMAND %#06x -> %#06x through sysfs, BAR0 through sysfs alive",
+		iso->bdf, cmd, on) &&
+	    !provoke(iso, ir->iova, "the unpreserved edu at its old IOVA X2, before any driver"))
+		tap(expect_pages(ir, ALL_PAGES) || expect_pages(r, ALL_PAGES),
+		    "before any driver: nothing landed: iso-ram page 0 zero, its canary at GPA X2 intact, vtd-ram unchanged");
+	edu_vfio_release_device(iso);
+	if (iso->bdf[0] && edu_sysfs_set_pci_command(iso, cmd))
+		diag("putting PCI_COMMAND %#06x back: %s", cmd, iso->err);
+}
+
 static void cmd_isolate_check(const struct args *a)
 {
 	struct edu_vfio ev, iso;
@@ -1050,6 +1087,7 @@ static void cmd_isolate_check(const struct args *a)
 	    "iso-ram as A left it: page 0 zero, the canary at GPA X2=%#llx intact: the unpreserved edu's DMA landed nowhere",
 	    (unsigned long long)ir.iova);
 	tap(expect_vtd_frozen(1), KHO_VTD_DEBUGFS " lists one frozen device, the preserved one");
+	iso_before_driver(&iso, &ir, &r);
 	if (b_device(&ev, 0, "on the frozen domain"))
 		goto out;
 	b_round_trip(&ev, &r);

@@ -337,6 +337,7 @@ static const struct kd_prop_spec kd_vtd_dev_props[] = {
 	  .lo = 0, .hi = KD_VTD_MAX_AW, .note = "AW 0 to 4: 30- to 64-bit" },
 	{ .name = "pgd", .type = KD_PHYS, .flags = KD_REQ | KD_NONZERO | KD_ALIGNED },
 	{ .name = "token", .type = KD_ID, .flags = KD_REQ | KD_NONZERO },
+	{ .name = "pt-pages", .type = KD_U64, .flags = KD_NONZERO },
 	{ .name = "pasid-dir", .type = KD_PHYS, .flags = KD_NONZERO | KD_ALIGNED },
 	{ .name = "pasid-dir-order", .type = KD_U64, .flags = KD_BOUNDED,
 	  .lo = 0, .hi = KD_VTD_MAX_DIR_ORDER, .note = "MAX_PAGE_ORDER" },

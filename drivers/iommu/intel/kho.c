@@ -19,6 +19,7 @@
 #include "iommu.h"
 #include "pasid.h"
 #include "kho.h"
+#include "../iommu-pages.h"
 
 /* The only pgtt a frozen domain's PASID entry may have: second level. */
 #define INTEL_KHO_PGTT_SL	PASID_ENTRY_PGTT_SL_ONLY
@@ -80,7 +81,8 @@ struct intel_kho_dev {
  * @token: its HWPT's token
  * @refs: devices still holding it (the iommu core frees it once per device)
  * @owned: its page-table pages are restored: they are this kernel's
- * @nr_tables: page-table pages, once counted (at finish)
+ * @nr_tables: page-table pages: as recorded by the previous kernel, then
+ *	as counted when restored (at finish)
  */
 struct intel_kho_frozen {
 	struct dmar_domain dd;
@@ -181,6 +183,8 @@ static int intel_kho_walk_level(struct intel_kho_walk *w,
 	err = w->table(w, table);
 	if (!err)
 		w->nr_tables++;
+	/* A domain mapping terabytes has millions of entries. */
+	cond_resched();
 	return err;
 }
 
@@ -552,6 +556,7 @@ static int intel_kho_write_dev(struct kho_fdt *fdt, struct intel_kho_dev *kdev,
 	err = err ?: kho_fdt_property_u64(fdt, "aw", e.aw);
 	err = err ?: kho_fdt_property_u64(fdt, "pgd", e.pgd);
 	err = err ?: kho_fdt_property_u64(fdt, "token", kdev->kdom->token);
+	err = err ?: kho_fdt_property_u64(fdt, "pt-pages", kdev->kdom->nr_tables);
 	if (sm_supported(info->iommu)) {
 		err = err ?: kho_fdt_property_u64(fdt, "pasid-dir", e.pasid_dir);
 		err = err ?: kho_fdt_property_u64(fdt, "pasid-dir-order",
@@ -622,15 +627,16 @@ static int intel_kho_serialize(struct kho_handler *handler, struct kho_fdt *fdt)
 	unsigned int n = 0;
 	int err = 0;
 
+	/* The FDT writer allocates: the units' list is held by the lock. */
+	down_read(&dmar_global_lock);
 	mutex_lock(&intel_kho.lock);
-	rcu_read_lock();
 	for_each_active_iommu(iommu, drhd) {
 		if (!err && intel_kho_unit_has_devs(iommu))
 			err = intel_kho_write_unit(fdt, iommu, n++);
 	}
-	rcu_read_unlock();
 	intel_kho.serialized = !err;
 	mutex_unlock(&intel_kho.lock);
+	up_read(&dmar_global_lock);
 	return err;
 }
 
@@ -902,6 +908,7 @@ void __init kho_iommu_fence_early(void)
  * @aw: AW field
  * @pgd: second-level table
  * @token: its HWPT's token
+ * @pt_pages: page-table pages of its domain, as recorded (0: not recorded)
  * @pasid_dir: scalable mode: PASID directory
  * @pasid_dir_order: its order
  * @pasid_table: the table of PASID 0
@@ -912,6 +919,7 @@ struct intel_kho_rec {
 	u64 aw;
 	u64 pgd;
 	u64 token;
+	u64 pt_pages;
 	u64 pasid_dir;
 	u64 pasid_dir_order;
 	u64 pasid_table;
@@ -968,13 +976,44 @@ static bool intel_kho_is_context(struct intel_kho_unit_in *u, u64 phys)
 	return false;
 }
 
-/* Every table the root points to must be a preserved, listed context table. */
+static bool intel_kho_has_rec(struct intel_kho_unit_in *u, u16 bdf)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->nr_recs; i++)
+		if (u->recs[i].bdf == bdf)
+			return true;
+	return false;
+}
+
+/*
+ * The previous kernel cleared every entry but its preserved devices': one
+ * left over would keep a device translating through tables nobody kept.
+ */
+static int intel_kho_check_strays(struct intel_kho_unit_in *u, bool sm,
+				  int bus, int half, u64 entry)
+{
+	struct context_entry *table = phys_to_virt(entry & VTD_PAGE_MASK);
+	int i, nr = sm ? 128 : 256, step = sm ? 2 : 1;
+
+	for (i = 0; i < nr; i++)
+		if (context_present(&table[i * step]) &&
+		    !intel_kho_has_rec(u, PCI_DEVID(bus, i + half * 128)))
+			return intel_kho_bad(u, "a device without a record has a context entry");
+	return 0;
+}
+
+/*
+ * Every table the root points to must be a preserved, listed context
+ * table, with entries for recorded devices only.
+ */
 static int intel_kho_check_root(struct intel_iommu *iommu,
 				struct intel_kho_unit_in *u)
 {
 	struct root_entry *root = phys_to_virt(u->root);
+	bool sm = sm_supported(iommu);
 	unsigned int i, j;
-	int bus;
+	int bus, err;
 
 	for (i = 0; i < u->nr_contexts; i++) {
 		u64 phys = be64_to_cpu(u->contexts[i]);
@@ -989,9 +1028,15 @@ static int intel_kho_check_root(struct intel_iommu *iommu,
 		if ((root[bus].lo & 1) &&
 		    !intel_kho_is_context(u, root[bus].lo & VTD_PAGE_MASK))
 			return intel_kho_bad(u, "the root points to an unlisted table");
-		if (sm_supported(iommu) && (root[bus].hi & 1) &&
+		if (sm && (root[bus].hi & 1) &&
 		    !intel_kho_is_context(u, root[bus].hi & VTD_PAGE_MASK))
 			return intel_kho_bad(u, "the root points to an unlisted table");
+		err = (root[bus].lo & 1) ?
+		      intel_kho_check_strays(u, sm, bus, 0, root[bus].lo) : 0;
+		if (!err && sm && (root[bus].hi & 1))
+			err = intel_kho_check_strays(u, sm, bus, 1, root[bus].hi);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -1094,6 +1139,9 @@ static int intel_kho_read_rec(int node, bool sm, struct intel_kho_rec *r)
 	err = err ?: kho_node_u64(node, "aw", &r->aw);
 	err = err ?: kho_node_u64(node, "pgd", &r->pgd);
 	err = err ?: kho_node_u64(node, "token", &r->token);
+	/* Only shown in debugfs: a record without it is still good. */
+	if (!err && kho_node_u64(node, "pt-pages", &r->pt_pages))
+		r->pt_pages = 0;
 	if (sm) {
 		err = err ?: kho_node_u64(node, "pasid-dir", &r->pasid_dir);
 		err = err ?: kho_node_u64(node, "pasid-dir-order", &r->pasid_dir_order);
@@ -1110,6 +1158,7 @@ static int intel_kho_read_unit(struct intel_iommu *iommu, int node,
 	const char *mode;
 	int child, len, err;
 	u64 root, rtaddr;
+	unsigned int i;
 
 	mode = kho_node_prop(node, "mode", &len);
 	if (!mode || strnlen(mode, len) == len)
@@ -1127,28 +1176,30 @@ static int intel_kho_read_unit(struct intel_iommu *iommu, int node,
 	if (!u->contexts || len % sizeof(u64) || len > 512 * sizeof(u64))
 		return intel_kho_bad(u, "no context table list");
 	u->nr_contexts = len / sizeof(u64);
-	err = intel_kho_check_root(iommu, u);
-	for (child = kho_node_next_child(node, -1); !err && child >= 0;
+	for (child = kho_node_next_child(node, -1); child >= 0;
 	     child = kho_node_next_child(node, child)) {
-		struct intel_kho_rec *r;
-
 		if (u->nr_recs == KHO_VTD_MAX_DEVICES)
 			return intel_kho_bad(u, "too many devices");
-		r = &u->recs[u->nr_recs++];
-		if (intel_kho_read_rec(child, sm, r))
+		if (intel_kho_read_rec(child, sm, &u->recs[u->nr_recs++]))
 			return intel_kho_bad(u, "a device record is incomplete");
-		err = intel_kho_check_rec(iommu, u, r);
 	}
+	err = intel_kho_check_root(iommu, u);
+	for (i = 0; !err && i < u->nr_recs; i++)
+		err = intel_kho_check_rec(iommu, u, &u->recs[i]);
 	return err;
 }
 
 /* ---- incoming: adopting a unit -------------------------------------------- */
 
+/* Counted as IOMMU pages, as if allocated here: they are freed as such. */
 static void *intel_kho_adopt_page(phys_addr_t phys, unsigned int order)
 {
 	struct page *page = kho_restore_pages(phys, 1UL << order);
 
-	return page ? page_address(page) : NULL;
+	if (!page)
+		return NULL;
+	__iommu_alloc_account(page, order);
+	return page_address(page);
 }
 
 static struct intel_kho_frozen *intel_kho_find_frozen(u64 token)
@@ -1190,6 +1241,7 @@ static struct intel_kho_frozen *intel_kho_new_frozen(struct intel_iommu *iommu,
 	dd->domain.geometry.aperture_end = dd->max_addr;
 	dd->domain.geometry.force_aperture = true;
 	fz->token = r->token;
+	fz->nr_tables = r->pt_pages;
 	return fz;
 }
 
@@ -1614,12 +1666,9 @@ static int intel_kho_show(struct seq_file *m, void *unused)
 			   dev_name(kdev->info->dev), kdev->info->iommu->name,
 			   kdev->kdom->token, kdev->nr_tables);
 	list_for_each_entry(fz, &intel_kho.frozen, list) {
-		seq_printf(m, "domain token=%#llx frozen refs=%u tables=", fz->token,
-			   fz->refs);
-		if (fz->owned)
-			seq_printf(m, "%lu\n", fz->nr_tables);
-		else
-			seq_puts(m, "not-walked\n");
+		seq_printf(m, "domain token=%#llx frozen refs=%u tables=%lu (%s)\n",
+			   fz->token, fz->refs, fz->nr_tables,
+			   fz->owned ? "this kernel's" : "recorded, not walked");
 	}
 	list_for_each_entry(idev, &intel_kho.in_devs, list)
 		seq_printf(m, "device %04x:%02x:%02x.%d unit=%s did=%u %s\n",

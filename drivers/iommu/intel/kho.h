@@ -16,9 +16,11 @@
  * root table instead: translation on, every device blocked (fail closed).
  *
  * Locking: intel_kho.lock (mutex, kho.c) guards every list of kho.c. It
- * nests inside kho_out.lock (the handler runs under it) and inside the
- * iommufd and VFIO locks of the ioctls that preserve, and outside
- * kho_out.preserve_sem (it preserves pages) and iommu->lock (a spinlock).
+ * nests inside kho_out.lock (the handler runs under it), dmar_global_lock
+ * (VT-d init adopts under it, the handler takes it first), the iommu
+ * group's mutex (the core attaches and frees frozen domains under it) and
+ * the iommufd and VFIO locks of the ioctls that preserve; it is taken
+ * outside kho_out.preserve_sem (it preserves pages) and iommu->lock.
  * The shutdown hook takes no lock: it runs on one CPU with interrupts off,
  * after the freeze, when nothing it reads can change.
  */
