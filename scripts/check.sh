@@ -13,7 +13,7 @@ export BUILD=${BUILD:-$top/build}
 logs=$BUILD/logs
 mkdir -p "$logs"
 results=$logs/check.tap
-lockdep_tests="kexec-baseline kho-preserve kho-abort memfd-errors memfd-preserve memfd-finish memfd-finish-race memfd-corrupt"
+lockdep_tests="kexec-baseline kho-preserve kho-abort memfd-errors memfd-preserve memfd-finish memfd-finish-race memfd-corrupt vtd-dma-across-kexec vtd-isolation vtd-fail-closed vtd-abort vtd-preserve-errors"
 : > "$results"
 
 # Run a command whose stdout is TAP lines; keep them and echo them.
@@ -54,8 +54,10 @@ if step kernel-build "$top/scripts/build-kernel.sh"; then
 	tap "$top/scripts/lint.sh"
 	# The lockdep kernel (configs/kho-lockdep.config): every KUnit suite,
 	# and the scenarios that take KHO's locks in each way they nest (memfd
-	# preserve, restore, finish and their races, freeze and abort, and
-	# kexec_load asking under kexec_mutex), so the documented lock order
+	# preserve, restore, finish and their races, freeze and abort,
+	# kexec_load asking under kexec_mutex, and the VT-d, iommufd and VFIO
+	# preserve, freeze, shutdown, adopt and frozen-domain paths, with the
+	# iommu group, device set and IOAS locks they nest in), so the documented lock order
 	# and every lockdep_assert_held() are checked. Each line ends in
 	# "lockdep".
 	if step kernel-build-lockdep env VARIANT=lockdep "$top/scripts/build-kernel.sh" &&

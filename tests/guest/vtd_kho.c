@@ -834,6 +834,7 @@ struct args {
 	struct tokens tokens;
 	const char *corrupt;
 	const char *mode;
+	bool finish;		/* check: KHO_FINISH before using the frozen domain */
 };
 
 static void cmd_arm(const struct args *a)
@@ -1023,6 +1024,15 @@ static void cmd_check(const struct args *a)
 	if (!tap(open_kho(), "open " KHO_DEV) || b_restore(&ev, &r, "B", true))
 		return;
 	b_check_landed(&r);
+	/*
+	 * Finish releases what nobody restored, but the frozen domain's page
+	 * tables are in use: they become this kernel's, and DMA through them
+	 * goes on.
+	 */
+	if (a->finish)
+		tap(ioctl(kho_fd, KHO_FINISH, &(struct kho_finish){ .size = sizeof(struct kho_finish) }) ?
+		    fail("KHO_FINISH: %s", strerror(errno)) : 0,
+		    "KHO_FINISH with the device on its frozen domain");
 	tap(expect_vtd_frozen(0), KHO_VTD_DEBUGFS " lists a frozen device");
 	if (b_device(&ev, 0, "on the frozen domain"))
 		goto out;
@@ -1858,6 +1868,10 @@ static const struct command *parse_args(int argc, char **argv, struct args *a)
 		return argc == 2 ? c : NULL;
 	if (argc < 3 || !parse_u64(argv[2], &a->seed))
 		return NULL;
+	if (c->kind == ARGS_SEED && argc == 4 && !strcmp(argv[3], "finish")) {
+		a->finish = true;
+		next = 4;
+	}
 	if (c->kind == ARGS_MODE) {
 		a->mode = argc == 4 ? argv[3] : "";
 		return !strcmp(a->mode, "node") || !strcmp(a->mode, "handover") ? c : NULL;
@@ -1891,7 +1905,7 @@ int main(int argc, char **argv)
 	if (!c) {
 		fprintf(stderr,
 			"usage: %s arm SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV] [corrupt=WORD]\n"
-			"       %s check SEED\n"
+			"       %s check SEED [finish]\n"
 			"       %s isolate-arm SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV]\n"
 			"       %s isolate-check SEED\n"
 			"       %s abort SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV]\n"

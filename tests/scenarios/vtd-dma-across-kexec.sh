@@ -53,7 +53,18 @@ vtd_pair_checks() {
 }
 
 check() {
+	local rec freed
 	vtd_pair_checks 8 16 1
+	# Closing the device freed the frozen domain: as many page-table pages
+	# back to the allocator as A recorded, and debugfs says so.
+	rec=$(phase 2 | grep -m1 -oE '^# kho/intel-iommu: domain token=[^ ]* frozen refs=1 tables=[0-9]+' | sed 's/.*tables=//')
+	freed=$(kernel_log 2 | sed -nE 's/^DMAR-KHO: frozen domain [^ ]+ freed: ([0-9]+) page-table pages.*/\1/p' | head -n1)
+	[ -n "$rec" ] && [ "$rec" -gt 0 ] && [ "$freed" = "$rec" ] ||
+		bad "the frozen domain's pages: ${rec:-no} recorded, ${freed:-none} freed"
+	phase 2 | grep -E 'after close: .*device [0-9a-f:.]+ unit=[^ ]+ did=[0-9]+ released' >/dev/null ||
+		bad "debugfs does not show the device released after close"
+	phase 2 | grep -E 'after close: .*domain token=' >/dev/null &&
+		bad "the frozen domain is still listed after close"
 }
 
 # The sign that a control failed for the reason it exists.

@@ -1567,8 +1567,9 @@ static void intel_kho_frozen_release(struct intel_kho_frozen *fz)
 	if (!fz->owned && intel_kho_walk(&claim, fz->dd.pgd, fz->dd.agaw))
 		pr_err("frozen domain %#llx: its tables are not all preserved; %lu kept\n",
 		       fz->token, claim.nr_tables);
-	else
-		intel_kho_walk(&w, fz->dd.pgd, fz->dd.agaw);
+	else if (!intel_kho_walk(&w, fz->dd.pgd, fz->dd.agaw))
+		pr_info("frozen domain %#llx freed: %lu page-table pages back to the allocator\n",
+			fz->token, w.nr_tables);
 	xa_for_each(&fz->dd.iommu_array, i, di) {
 		clear_bit(di->did, di->iommu->domain_ids);
 		kfree(di);
