@@ -405,7 +405,13 @@ int kho_fdt_init(struct kho_fdt *fdt)
 	fdt->blob = (void *)__get_free_page(GFP_KERNEL | __GFP_ZERO);
 	if (!fdt->blob)
 		return -ENOMEM;
-	return fdt_create(fdt->blob, PAGE_SIZE) ? -EINVAL : 0;
+	/*
+	 * Without de-duplication a property name costs an append, not a scan
+	 * of every name written so far: the next kernel reads names by
+	 * offset either way.
+	 */
+	return fdt_create_with_flags(fdt->blob, PAGE_SIZE,
+				     FDT_CREATE_FLAG_NO_NAME_DEDUP) ? -EINVAL : 0;
 }
 
 /* Move the FDT being written into a buffer twice as large. */

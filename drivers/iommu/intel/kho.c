@@ -47,12 +47,14 @@ struct intel_kho_domain {
  * @phys: its address
  * @order: its order
  * @users: preserved devices that need it
+ * @context_of: the unit whose root points to it, for a context table
  */
 struct intel_kho_table {
 	struct list_head list;
 	phys_addr_t phys;
 	unsigned int order;
 	unsigned int users;
+	struct intel_iommu *context_of;
 };
 
 #define INTEL_KHO_DEV_TABLES	4	/* root, context, PASID dir and table */
@@ -344,7 +346,7 @@ static struct intel_kho_table *intel_kho_table_get(void *va, unsigned int order)
 }
 
 static int intel_kho_dev_add_table(struct intel_kho_dev *kdev, void *va,
-				   unsigned int order)
+				   unsigned int order, bool context)
 {
 	struct intel_kho_table *t;
 
@@ -353,6 +355,8 @@ static int intel_kho_dev_add_table(struct intel_kho_dev *kdev, void *va,
 	t = intel_kho_table_get(va, order);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	if (context)
+		t->context_of = kdev->info->iommu;
 	kdev->tables[kdev->nr_tables++] = t;
 	return 0;
 }
@@ -375,15 +379,16 @@ static int intel_kho_dev_get_tables(struct intel_kho_dev *kdev)
 	ce = iommu_context_addr(iommu, info->bus, info->devfn, 0);
 	if (!ce || !context_present(ce))
 		return -EINVAL;
-	err = intel_kho_dev_add_table(kdev, iommu->root_entry, 0);
-	err = err ?: intel_kho_dev_add_table(kdev, PTR_ALIGN_DOWN(ce, PAGE_SIZE), 0);
+	err = intel_kho_dev_add_table(kdev, iommu->root_entry, 0, false);
+	err = err ?: intel_kho_dev_add_table(kdev, PTR_ALIGN_DOWN(ce, PAGE_SIZE), 0, true);
 	if (err || !sm_supported(iommu))
 		return err;
 	if (!info->pasid_table)
 		return -EINVAL;
 	dir = info->pasid_table->table;
-	err = intel_kho_dev_add_table(kdev, dir, info->pasid_table->order);
-	return err ?: intel_kho_dev_add_table(kdev, get_pasid_table_from_pde(&dir[0]), 0);
+	err = intel_kho_dev_add_table(kdev, dir, info->pasid_table->order, false);
+	return err ?: intel_kho_dev_add_table(kdev, get_pasid_table_from_pde(&dir[0]), 0,
+					      false);
 }
 
 static struct intel_kho_dev *intel_kho_find_dev(struct device_domain_info *info)
@@ -566,34 +571,27 @@ static int intel_kho_write_dev(struct kho_fdt *fdt, struct intel_kho_dev *kdev,
 	return err ?: kho_fdt_end_node(fdt);
 }
 
-/* Every context table the root points to: the device's tables, checked. */
+/*
+ * The context tables preserved for the unit's devices: shutdown clears
+ * every other root entry, so these are all the next kernel finds.
+ */
 static int intel_kho_write_contexts(struct kho_fdt *fdt,
 				    struct intel_iommu *iommu)
 {
 	struct intel_kho_table *t;
-	__be64 *contexts;
 	unsigned int n = 0;
-	int bus, half, err;
+	__be64 *contexts;
+	int err;
 
-	contexts = kcalloc(512, sizeof(*contexts), GFP_KERNEL);
+	list_for_each_entry(t, &intel_kho.tables, list)
+		n += t->context_of == iommu;
+	contexts = kmalloc_array(n, sizeof(*contexts), GFP_KERNEL);
 	if (!contexts)
 		return -ENOMEM;
-	for (bus = 0; bus < 256; bus++) {
-		for (half = 0; half < 2; half++) {
-			u64 entry = half ? iommu->root_entry[bus].hi :
-					   iommu->root_entry[bus].lo;
-			phys_addr_t phys = entry & VTD_PAGE_MASK;
-			bool kept = false;
-
-			if (!(entry & 1) || (half && !sm_supported(iommu)))
-				continue;
-			list_for_each_entry(t, &intel_kho.tables, list)
-				kept |= t->phys == phys;
-			/* Shutdown clears the others; they are not handed over. */
-			if (kept)
-				contexts[n++] = cpu_to_be64(phys);
-		}
-	}
+	n = 0;
+	list_for_each_entry(t, &intel_kho.tables, list)
+		if (t->context_of == iommu)
+			contexts[n++] = cpu_to_be64(t->phys);
 	err = kho_fdt_property(fdt, "contexts", contexts, n * sizeof(*contexts));
 	kfree(contexts);
 	return err;
