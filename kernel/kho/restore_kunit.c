@@ -11,6 +11,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/gfp.h>
+#include <linux/initrd.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -240,6 +241,11 @@ static void kho_restore_race(struct kunit *test)
 	unsigned int round;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
+	/*
+	 * The rounds compare totalram_pages() before and after: let the
+	 * initramfs finish unpacking first, it frees the initrd's pages.
+	 */
+	wait_for_initramfs();
 	for (round = 0; round < KHO_RACE_ROUNDS && !test->status; round++)
 		kho_race_round(test, r);
 }

@@ -79,7 +79,7 @@ static int preserve_memfd(u64 size, void **va)
 	if (kho < 0)
 		return -errno;
 	p.fd = fd;
-	strcpy(p.name, "vtd-bench");
+	snprintf(p.name, sizeof(p.name), "vtd-bench");
 	t = now_ns();
 	if (ioctl(kho, KHO_MEMFD_PRESERVE, &p))
 		return -errno;

@@ -28,8 +28,10 @@
  *	translation still on: before any driver binds it and after vfio-pci
  *	does, no DMA of it lands, neither in A's pages nor at GPA == IOVA.
  *   vtd_kho errors
- *	one cold boot: every errno of the two uAPIs, then fail-nth over both
- *	preserve ioctls.
+ *	one cold boot: every errno of the two uAPIs, a preserved device
+ *	neither re-attached nor detached and still DMAing, fail-nth over both
+ *	preserve ioctls, then closing the preserved device's fd undoes its
+ *	preservation (and only its).
  *
  * The layout: one memfd of 8 pages, mapped and locked.
  *
@@ -1016,6 +1018,7 @@ static int provoke(struct edu_vfio *ev, u64 iova, const char *what)
 
 static void cmd_check(const struct args *a)
 {
+	struct kho_finish fin = { .size = sizeof(fin) };
 	struct edu_vfio ev;
 	struct ram r;
 
@@ -1030,8 +1033,7 @@ static void cmd_check(const struct args *a)
 	 * goes on.
 	 */
 	if (a->finish)
-		tap(ioctl(kho_fd, KHO_FINISH, &(struct kho_finish){ .size = sizeof(struct kho_finish) }) ?
-		    fail("KHO_FINISH: %s", strerror(errno)) : 0,
+		tap(ioctl(kho_fd, KHO_FINISH, &fin) ? fail("KHO_FINISH: %s", strerror(errno)) : 0,
 		    "KHO_FINISH with the device on its frozen domain");
 	tap(expect_vtd_frozen(0), KHO_VTD_DEBUGFS " lists a frozen device");
 	if (b_device(&ev, 0, "on the frozen domain"))
@@ -1069,7 +1071,8 @@ static void iso_before_driver(struct edu_vfio *iso, struct ram *ir, struct ram *
 		ret = edu_sysfs_set_pci_command(iso, on) || edu_sysfs_map_bar(iso) ||
 		      edu_check_alive(iso) || edu_dma_wait(iso, DMA_TIMEOUT_MS, NULL) ?
 		      fail("%s", iso->err) : 0;
-	if (tap(ret, "edu 1 (%s) before any driver: PCI_COMMAND %#06x -> %#06x through sysfs, BAR0 through sysfs alive",
+	if (tap(ret,
+		"edu 1 (%s) before any driver: PCI_COMMAND %#06x -> %#06x through sysfs, BAR0 through sysfs alive",
 		iso->bdf, cmd, on) &&
 	    !provoke(iso, ir->iova, "the unpreserved edu at its old IOVA X2, before any driver"))
 		tap(expect_pages(ir, ALL_PAGES) || expect_pages(r, ALL_PAGES),
@@ -1292,6 +1295,21 @@ static void hwpt_destroy(struct edu_vfio *ev, u32 id)
 	iommufd_ioctl(ev, IOMMU_DESTROY, &cmd);
 }
 
+/* VFIO_DEVICE_ATTACH_IOMMUFD_PT to @pt_id, an IOAS or an HWPT. */
+static int dev_attach(struct edu_vfio *ev, u32 pt_id)
+{
+	struct vfio_device_attach_iommufd_pt cmd = { .argsz = sizeof(cmd), .pt_id = pt_id };
+
+	return device_ioctl(ev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd);
+}
+
+static int dev_detach(struct edu_vfio *ev)
+{
+	struct vfio_device_detach_iommufd_pt cmd = { .argsz = sizeof(cmd) };
+
+	return device_ioctl(ev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd);
+}
+
 static void errors_hwpt_args(struct edu_vfio *ev, u32 hwpt2)
 {
 	struct iommu_hwpt_kho_preserve p = {
@@ -1487,7 +1505,27 @@ static int errors_msi(struct edu_vfio *ev)
 	return ret;
 }
 
-static int errors_device(struct edu_vfio *ev)
+/*
+ * The device preserved: it stays on its HWPT, neither moved to @hwpt2 or
+ * the IOAS nor detached, and still DMAs through it.
+ */
+static void errors_attachment(struct edu_vfio *ev, struct ram *r, u32 hwpt2)
+{
+	int ret;
+
+	ret = expect(dev_attach(ev, hwpt2), EBUSY);
+	if (!ret)
+		ret = expect(dev_attach(ev, ev->ioas_id), EBUSY);
+	tap(ret, "preserved: VFIO_DEVICE_ATTACH_IOMMUFD_PT to HWPT %u, and to IOAS %u -> EBUSY",
+	    hwpt2, ev->ioas_id);
+	tap(expect(dev_detach(ev), EBUSY), "preserved: VFIO_DEVICE_DETACH_IOMMUFD_PT -> EBUSY");
+	ret = edu_vfio_setup_bar(ev) || edu_check_alive(ev) ? fail("%s", ev->err) :
+	      round_trip(ev, r);
+	tap(ret, "preserved: BAR0 alive, DMA source page -> device -> page 1 through HWPT %u works",
+	    ev->hwpt_id);
+}
+
+static int errors_device(struct edu_vfio *ev, struct ram *r, u32 hwpt2)
 {
 	struct vfio_device_kho_preserve p = { .argsz = sizeof(p), .flags = 1, .token = TOKEN_DEV };
 	struct vfio_device_kho_unpreserve u = { .argsz = sizeof(u), .flags = 1 };
@@ -1505,6 +1543,7 @@ static int errors_device(struct edu_vfio *ev)
 	    "HWPT unpreserve while its device is preserved -> EBUSY");
 	tap(expect(device_ioctl(ev, VFIO_DEVICE_KHO_UNPRESERVE, &u), EOPNOTSUPP),
 	    "device unpreserve with flags 0x1 -> EOPNOTSUPP");
+	errors_attachment(ev, r, hwpt2);
 	return 0;
 }
 
@@ -1749,6 +1788,87 @@ static void errors_fail_nth(struct edu_vfio *ev, const struct ram *r, unsigned l
 	tap(ret, "after fail-nth: only the memfd's %lu pages preserved", base);
 }
 
+/* ---- errors: closing the device fd undoes its preservation --------------- */
+
+/*
+ * Print debugfs kho/intel-iommu; on kernel A it lists each preserved
+ * domain on an "out domain ..." line and each preserved device on an
+ * "out device ..." line. There must be @domains and @devices of them.
+ */
+static int expect_vtd_out(unsigned int domains, unsigned int devices)
+{
+	char text[8192], *line, *save = NULL;
+	unsigned int doms = 0, devs = 0;
+
+	if (read_file(KHO_VTD_DEBUGFS, text, sizeof(text)))
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		diag("kho/intel-iommu: %s", line);
+		if (!strncmp(line, "out domain ", 11))
+			doms++;
+		else if (!strncmp(line, "out device ", 11))
+			devs++;
+	}
+	if (doms != domains || devs != devices)
+		return fail("%u 'out domain' and %u 'out device' lines, expected %u and %u",
+			    doms, devs, domains, devices);
+	return 0;
+}
+
+/* The device moved to @hwpt2, both preserved; @with_hwpt2: the pages preserved in between. */
+static int close_setup(struct edu_vfio *ev, u32 hwpt2, unsigned long *with_hwpt2)
+{
+	int ret;
+
+	ret = dev_attach(ev, hwpt2);
+	if (ret)
+		return fail("VFIO_DEVICE_ATTACH_IOMMUFD_PT to HWPT %u: %s", hwpt2, errname(-ret));
+	ev->hwpt_id = hwpt2;
+	ret = hwpt_preserve(ev, hwpt2, TOKEN_HWPT);
+	if (ret)
+		return fail("IOMMU_HWPT_KHO_PRESERVE HWPT %u: %s", hwpt2, errname(-ret));
+	if (preserved_pages(with_hwpt2))
+		return -1;
+	ret = dev_preserve(ev, TOKEN_DEV);
+	if (ret)
+		return fail("VFIO_DEVICE_KHO_PRESERVE: %s", errname(-ret));
+	return 0;
+}
+
+/*
+ * HWPT and device preserved, then the device cdev closed: the device is
+ * not preserved any more, the HWPT still is, and unpreserving it is
+ * allowed again. On @hwpt2: the HWPT that attaching to the IOAS made is
+ * the device's automatic one, destroyed (and so unpreserved) when its
+ * last device goes; one from IOMMU_HWPT_ALLOC outlives the device fd.
+ */
+static int errors_close(struct edu_vfio *ev, u32 hwpt2, unsigned long base)
+{
+	unsigned long with_hwpt2 = 0;
+	int ret;
+
+	if (!tap(close_setup(ev, hwpt2, &with_hwpt2),
+		 "device moved to HWPT %u (IOMMU_HWPT_ALLOC), HWPT and device preserved", hwpt2))
+		return -1;
+	ret = expect_vtd_out(1, 1);
+	if (!ret)
+		ret = expect(hwpt_unpreserve(ev, hwpt2), EBUSY);
+	tap(ret, "before the close: 'out domain' and 'out device' lines, HWPT unpreserve -> EBUSY");
+
+	edu_vfio_release_device(ev);
+	tap(expect_vtd_out(1, 0),
+	    "device cdev closed: no 'out device' line in kho/intel-iommu, still the 'out domain' line");
+	tap(expect_preserved_pages(with_hwpt2),
+	    "after the close: stats back to the %lu pages of before the device's preserve",
+	    with_hwpt2);
+	if (!tap(ok_or(hwpt_unpreserve(ev, hwpt2)),
+		 "after the close: IOMMU_HWPT_KHO_UNPRESERVE HWPT %u -> 0", hwpt2))
+		return -1;
+	tap(expect_preserved_pages(base),
+	    "after the close and the HWPT unpreserve: stats back to the memfd's %lu pages", base);
+	return 0;
+}
+
 static void cmd_errors(const struct args *a)
 {
 	struct edu_vfio ev;
@@ -1791,7 +1911,8 @@ static void cmd_errors(const struct args *a)
 	errors_unpreserved_memory(&ev, &r, base);
 	tap(expect(dev_preserve(&ev, TOKEN_DEV), EINVAL),
 	    "device preserve, attached to an HWPT not preserved -> EINVAL");
-	if (errors_hwpt_preserved(&ev, &r, hwpt2, base, &with_hwpt) || errors_device(&ev))
+	if (errors_hwpt_preserved(&ev, &r, hwpt2, base, &with_hwpt) ||
+	    errors_device(&ev, &r, hwpt2))
 		return;
 	ret = errors_frozen(&ev, hwpt2);
 	/* Never leave the machine frozen. */
@@ -1801,6 +1922,8 @@ static void cmd_errors(const struct args *a)
 		return;
 
 	errors_fail_nth(&ev, &r, base);
+	if (errors_close(&ev, hwpt2, base))
+		return;
 
 	hwpt_destroy(&ev, hwpt2);
 	ret = edu_vfio_unmap(&ev, r.iova, NR_MAPPED * page_size) ? fail("%s", ev.err) : 0;

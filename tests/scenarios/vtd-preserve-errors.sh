@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # vtd-preserve-errors: vtd_kho errors on one cold boot: every errno of the
-# HWPT and device preserve ioctls and a fail-nth pass over both; every
-# check a TAP line of the guest program, all of which must pass. No DMA
-# runs, so no fault may appear, and translation stays on.
+# HWPT and device preserve ioctls, attach and detach refused while the
+# device is preserved, a fail-nth pass over both preserves, and closing the
+# device fd undoing its preservation; every check a TAP line of the guest
+# program, all of which must pass. The one DMA round trip stays within
+# mapped pages, so no fault may appear, and translation stays on.
 append="khotest.stage=vtd-preserve-errors"
 timeout=300
 boots=1
 
 # The checks vtd_kho errors makes; a change there must change this.
-vtd_errors_checks=50
+vtd_errors_checks=59
 
 check() {
 	local oks plan

@@ -1706,3 +1706,7 @@ static int __init intel_kho_debugfs_init(void)
 	return 0;
 }
 late_initcall_sync(intel_kho_debugfs_init);
+
+#ifdef CONFIG_KHO_KUNIT_TEST
+#include "kho_kunit.c"
+#endif
