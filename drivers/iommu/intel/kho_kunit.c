@@ -157,4 +157,5 @@ static struct kunit_suite vtd_kunit_suite = {
 	.name = "kho-vtd-frozen",
 	.test_cases = vtd_kunit_cases,
 };
+
 kunit_test_suite(vtd_kunit_suite);
