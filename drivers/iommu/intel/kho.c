@@ -1056,6 +1056,24 @@ static struct context_entry *intel_kho_in_context(struct intel_kho_unit_in *u,
 	       (sm ? devfn * 2 : devfn);
 }
 
+/*
+ * DMA with a PASID is not carried: the previous kernel cleared every
+ * directory entry but 0 and every entry of table 0 but PASID 0.
+ */
+static bool intel_kho_pasid_strays(struct pasid_dir_entry *dir,
+				   unsigned int order, struct pasid_entry *table)
+{
+	unsigned long i, nr_dir = (PAGE_SIZE << order) / sizeof(*dir);
+
+	for (i = 1; i < nr_dir; i++)
+		if (pasid_pde_is_present(&dir[i]))
+			return true;
+	for (i = 1; i < PASID_TBL_ENTRIES; i++)
+		if (pasid_pte_is_present(&table[i]))
+			return true;
+	return false;
+}
+
 /* The device's PASID entry 0, as the record says and the tables hold. */
 static int intel_kho_check_sm_rec(struct intel_kho_unit_in *u,
 				  struct context_entry *ce,
@@ -1075,6 +1093,8 @@ static int intel_kho_check_sm_rec(struct intel_kho_unit_in *u,
 	    (dir[0].val & PDE_PFN_MASK) != r->pasid_table)
 		return intel_kho_bad(u, "a PASID directory does not match its record");
 	pe = phys_to_virt(r->pasid_table);
+	if (intel_kho_pasid_strays(dir, r->pasid_dir_order, pe))
+		return intel_kho_bad(u, "a PASID other than 0 has an entry");
 	if (!pasid_pte_is_present(pe) ||
 	    pasid_pte_get_pgtt(pe) != INTEL_KHO_PGTT_SL ||
 	    pasid_get_domain_id(pe) != r->did ||
