@@ -392,6 +392,18 @@ unlock:
 	return err;
 }
 
+/* The preserved memfd whose file is @file (the very file, as mapped). */
+static struct kho_memfd *kho_memfd_of(struct file *file)
+{
+	struct kho_memfd *mfd;
+
+	lockdep_assert_held(&kho_memfds.lock);
+	list_for_each_entry(mfd, &kho_memfds.out, list)
+		if (mfd->file == file)
+			return mfd;
+	return NULL;
+}
+
 /**
  * kho_memfd_hold - keep a preserved memfd preserved
  * @file: the memfd
@@ -411,14 +423,10 @@ int kho_memfd_hold(struct file *file, loff_t start, loff_t len)
 	int err = -EINVAL;
 
 	mutex_lock(&kho_memfds.lock);
-	list_for_each_entry(mfd, &kho_memfds.out, list) {
-		if (mfd->file != file)
-			continue;
-		if (start >= 0 && len > 0 && start + len <= mfd->size) {
-			mfd->holds++;
-			err = 0;
-		}
-		break;
+	mfd = kho_memfd_of(file);
+	if (mfd && start >= 0 && len > 0 && start + len <= mfd->size) {
+		mfd->holds++;
+		err = 0;
 	}
 	mutex_unlock(&kho_memfds.lock);
 	return err;
@@ -434,13 +442,11 @@ void kho_memfd_unhold(struct file *file)
 	struct kho_memfd *mfd;
 
 	mutex_lock(&kho_memfds.lock);
-	list_for_each_entry(mfd, &kho_memfds.out, list) {
-		if (mfd->file == file) {
-			KHO_ASSERT(mfd->holds);
-			if (mfd->holds)
-				mfd->holds--;
-			break;
-		}
+	mfd = kho_memfd_of(file);
+	if (mfd) {
+		KHO_ASSERT(mfd->holds);
+		if (mfd->holds)
+			mfd->holds--;
 	}
 	mutex_unlock(&kho_memfds.lock);
 }

@@ -1569,22 +1569,35 @@ static int intel_kho_free_table(struct intel_kho_walk *w, struct dma_pte *table)
 	return 0;
 }
 
+/*
+ * Make a frozen domain's page-table pages this kernel's, restoring each
+ * from the handover, children first; only tables still preserved are read.
+ */
+static int intel_kho_claim(struct intel_kho_frozen *fz)
+{
+	struct intel_kho_walk w = {
+		.table = intel_kho_claim_table,
+		.descend = intel_kho_in_table_ok,
+	};
+	int err = intel_kho_walk(&w, fz->dd.pgd, fz->dd.agaw);
+
+	fz->owned = true;
+	fz->nr_tables = w.nr_tables;
+	return err;
+}
+
 /* Restored and freed, children first: the last device left the domain. */
 static void intel_kho_frozen_release(struct intel_kho_frozen *fz)
 {
 	struct intel_kho_walk w = {
 		.table = intel_kho_free_table,
 	};
-	struct intel_kho_walk claim = {
-		.table = intel_kho_claim_table,
-		.descend = intel_kho_in_table_ok,
-	};
 	struct iommu_domain_info *di;
 	unsigned long i;
 
-	if (!fz->owned && intel_kho_walk(&claim, fz->dd.pgd, fz->dd.agaw))
+	if (!fz->owned && intel_kho_claim(fz))
 		pr_err("frozen domain %#llx: its tables are not all preserved; %lu kept\n",
-		       fz->token, claim.nr_tables);
+		       fz->token, fz->nr_tables);
 	else if (!intel_kho_walk(&w, fz->dd.pgd, fz->dd.agaw))
 		pr_info("frozen domain %#llx freed: %lu page-table pages back to the allocator\n",
 			fz->token, w.nr_tables);
@@ -1629,21 +1642,13 @@ static const struct iommu_domain_ops intel_kho_frozen_ops = {
  */
 static void intel_kho_finish(struct kho_handler *handler)
 {
-	struct intel_kho_walk w = {
-		.table = intel_kho_claim_table,
-		.descend = intel_kho_in_table_ok,
-	};
 	struct intel_kho_frozen *fz;
 
 	mutex_lock(&intel_kho.lock);
 	list_for_each_entry(fz, &intel_kho.frozen, list) {
-		if (fz->owned)
-			continue;
-		if (intel_kho_walk(&w, fz->dd.pgd, fz->dd.agaw))
+		if (!fz->owned && intel_kho_claim(fz))
 			pr_err("frozen domain %#llx: its tables are not all preserved\n",
 			       fz->token);
-		fz->owned = true;
-		fz->nr_tables = w.nr_tables;
 	}
 	mutex_unlock(&intel_kho.lock);
 }
