@@ -26,9 +26,13 @@ deps:
 kernel: deps
 	@$(TOP)/scripts/build-kernel.sh
 
+# The kselftest (tools/testing/selftests/kho) builds in the kernel tree
+# it is part of, as kernel teams build it, against our uapi headers.
 guest: kernel
 	@$(MAKE) -s -C $(TOP)/tests/guest O=$(BUILD)/guest \
 		UAPI=$(BUILD)/obj/usr/include
+	@$(MAKE) -s -C $(BUILD)/src/tools/testing/selftests/kho OUTPUT=$(BUILD)/guest \
+		KHDR_INCLUDES="-isystem $(BUILD)/obj/usr/include" USERLDFLAGS=-static
 
 initramfs: guest tools
 	@$(TOP)/scripts/mkinitramfs.sh
@@ -39,6 +43,7 @@ tools: deps
 	@$(MAKE) -s -C $(TOP)/tools/kho-dump O=$(BUILD)/tools/kho-dump all static
 	@mkdir -p $(BUILD)/guest
 	@install -m 0755 $(BUILD)/tools/kho-dump/kho-dump-static $(BUILD)/guest/kho-dump
+	@$(CC) -O2 -Wall -Wextra -Werror -o $(BUILD)/tools/nic_send $(TOP)/tests/host/nic_send.c
 
 check: deps
 	@$(TOP)/scripts/check.sh
@@ -53,7 +58,7 @@ series: deps
 	@$(TOP)/scripts/mkseries.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/obj-lockdep $(BUILD)/guest $(BUILD)/tools $(BUILD)/initramfs* \
+	rm -rf $(BUILD)/obj $(BUILD)/obj-debug $(BUILD)/guest $(BUILD)/tools $(BUILD)/initramfs* \
 		$(BUILD)/logs $(BUILD)/state/config-sum*
 
 distclean:

@@ -28,6 +28,7 @@ if [ "${1:-}" != --smoke ]; then
 fi
 . "$top/tests/qemu.sh"
 . "$top/tests/lib.sh"
+. "$top/scripts/bench-nic.sh"
 
 # Configurations: name, size, folio order, spread, extra command line.
 # restore=0 leaves the memory to finish, so kernel B's time to /init holds
@@ -35,7 +36,20 @@ fi
 # configurations preserve a memfd of that size mapped in an IOAS with the
 # edu device attached (tests/guest/vtd_bench.c): -hwpt also preserves the
 # HWPT and the device, -map does not, so the two differ only by the
-# preserved domain.
+# preserved domain. vmm-live is the VMM's whole live update (vtd_kho
+# gap-arm on A, live on B): adopt, replace and destroy latencies, and the
+# DMA gap from a back-to-back DMA loop on A until the kexec stops it to
+# B's first DMA, on the TSC, which runs on across the kexec. nic and
+# nic-control are the scenarios nic-rx-live-update and nic-rx-control
+# (scripts/bench-nic.sh), NIC_RUNS times (default 3): the e1000's DMA gap
+# across the update from QEMU's trace, frames lost, and the kexec on the
+# host's clock. memfd-* preserve guest RAM as a memfd through /dev/kho
+# (tests/guest/kho_memfd: filled, preserved, restored in B and checked
+# byte for byte and pfn by pfn), of 4 KiB pages, of 2 MiB THP folios
+# (khotest.thp=1) or of hugetlb pages (-h2m, -h1g: khotest.hugetlb=, the
+# pool on the command line, which B inherits), timing the preserve and
+# restore ioctls (and, for hugetlb, B's claim of the pages into the pool
+# at boot).
 configs="\
 plain      0    random 1 kho_test.restore=0
 4k-64M     64M  0      1 -
@@ -53,11 +67,22 @@ plain      0    random 1 kho_test.restore=0
 4k-sparse  256M 0      8 -
 vtd-map-1G  1G  0      1 khotest.vtd=map
 vtd-hwpt-1G 1G  0      1 khotest.vtd=hwpt
-vtd-hwpt-64M 64M 0     1 khotest.vtd=hwpt"
+vtd-hwpt-64M 64M 0     1 khotest.vtd=hwpt
+vmm-live    0   0      1 khotest.vtd=live
+memfd-4k-1G  1G 0      1 khotest.memfd=1
+memfd-thp-1G 1G 9      1 khotest.memfd=1,khotest.thp=1
+memfd-4k-4G  4G 0      1 khotest.memfd=1
+memfd-thp-4G 4G 9      1 khotest.memfd=1,khotest.thp=1
+memfd-h2m-1G 1G 9      1 khotest.memfd=1,khotest.hugetlb=2M,hugepagesz=2M,hugepages=512
+memfd-h1g-1G 1G 18     1 khotest.memfd=1,khotest.hugetlb=1G,hugepagesz=1G,hugepages=1
+memfd-h2m-4G 4G 9      1 khotest.memfd=1,khotest.hugetlb=2M,hugepagesz=2M,hugepages=2048
+memfd-h1g-4G 4G 18     1 khotest.memfd=1,khotest.hugetlb=1G,hugepagesz=1G,hugepages=4
+nic         0   0      1 scenario=nic-rx-live-update
+nic-control 0   0      1 scenario=nic-rx-control"
 
 # Print "key value" lines for one run's serial log; A is the first kernel.
 parse_log() {
-	sed 's/\r$//' "$1" | awk '
+	sed 's/\r$//' "$1" | awk -v tsc_khz="${TSC_KHZ:-0}" '
 	function val(s, key,   m) {
 		if (!match(s, "(^| )" key "=[^ ]*"))
 			return ""
@@ -85,11 +110,40 @@ parse_log() {
 	k == 1 && /^khotest: bench: stats: tracker bytes: / { print "tracker_bytes", $NF }
 	# The last freeze is the one of the kexec, an earlier one warmed the code.
 	k == 1 && /^KHO: frozen: / { fz[++nf] = lastnum($0) }
+	k == 1 && /^kho_memfd: time preserve vm-ram ns=/ { print "memfd_preserve_ns", val($0, "ns") }
+	k == 1 && /^kho_memfd: preserved vm-ram / {
+		print "memfd_pages", val($0, "pages")
+		print "memfd_folios", val($0, "folios")
+	}
+	k == 2 && /^kho_memfd: time restore vm-ram ns=/ { print "memfd_restore_ns", val($0, "ns") }
+	k == 2 && /^kho_memfd: (PASS|FAIL)$/ { print "memfd_verdict", $2 }
+	k == 2 && /^KHO: memfd: vm-ram: restored [0-9]+ pages in [0-9]+ folios: / {
+		print "memfd_check_ns", $13 * 1000
+		print "memfd_fill_ns", $18 * 1000
+	}
+	k == 2 && /^KHO: memfd: vm-ram: [0-9]+ huge pages of [0-9]+ KiB in their pool, in [0-9]+ us$/ {
+		print "memfd_claim_ns", $14 * 1000
+	}
+	k == 2 && /^KHO: memfd: vm-ram: of which [0-9]+ us making them folios again$/ {
+		print "memfd_take_ns", $6 * 1000
+	}
 	k == 1 && /^vtd_bench: [a-z_]+_ns=[0-9]+$/ {
 		split($2, f, "=")
 		print f[1], f[2]
 	}
 	k == 2 && /^DMAR-KHO: .*translation kept on, / { print "frozen_devices", $6 }
+	k == 2 && /^vtd_kho: step (adopt|replace|destroy-frozen-hwpt|critical-path) [0-9.]+ ms$/ {
+		m = $3
+		gsub(/-/, "_", m)
+		printf "%s_ns %.0f\n", m, $4 * 1e6
+	}
+	k == 2 && /^vtd_kho: gap / && tsc_khz > 0 {
+		print "a_dmas", val($0, "a_dmas")
+		print "a_failed_dmas", val($0, "a_failed")
+		printf "dma_gap_ns %.0f\n", (val($0, "b_first_tsc") - val($0, "a_last_tsc")) * 1e6 / tsc_khz
+		printf "kexec_to_b_user_ns %.0f\n", (val($0, "b_start_tsc") - val($0, "a_kexec_tsc")) * 1e6 / tsc_khz
+	}
+	k == 2 && /^vtd_kho: PASS$/ { print "vmm_pass", 1 }
 	k == 2 && /^tsc: Detected [0-9.]+ MHz processor/ { mhz = $3 }
 	k == 2 && /^KHO: early restore: / {
 		split($0, f, " ")
@@ -131,7 +185,7 @@ parse_log() {
 run_one() {
 	local size=$1 order=$2 spread=$3 extra=$4 log=$5 rc want verdict k
 	local append="khotest.stage=bench khotest.size=$size khotest.order=$order khotest.spread=$spread"
-	[ "$extra" = - ] || append="$append $extra"
+	[ "$extra" = - ] || append="$append ${extra//,/ }"
 	[ -z "${TSC_KHZ:-}" ] || append="$append tsc_early_khz=$TSC_KHZ"
 	[ "${VERIFY:-0}" = 1 ] || [ -n "${SMOKE:-}" ] || append="$append kho_test.verify=0"
 	reasons=()
@@ -143,7 +197,15 @@ run_one() {
 	want="early_ns freeze_ns finish_ns init_ns tracker_bytes verdict"
 	case "$extra" in
 	*khotest.vtd=hwpt*) want="$want hwpt_preserve_ns attach_ns frozen_devices" ;;
+	*khotest.vtd=live*)
+		want="$want frozen_devices adopt_ns replace_ns destroy_frozen_hwpt_ns critical_path_ns dma_gap_ns kexec_to_b_user_ns a_dmas vmm_pass"
+		;;
 	*khotest.vtd=*) want="$want attach_ns" ;;
+	*khotest.memfd=*)
+		want="$want memfd_preserve_ns memfd_restore_ns memfd_folios memfd_check_ns"
+		awk '$1 == "memfd_verdict" && $2 == "PASS" { ok = 1 } END { exit !ok }' "$log.kv" ||
+			bad "kernel B: kho_memfd did not pass: $(console | grep -m1 '^not ok' || echo 'no PASS line')"
+		;;
 	*)
 		[ "$size" = 0 ] || want="$want preserve_ns_per_folio"
 		case "$extra" in *restore=0*) ;; *) want="$want restore_ns" ;; esac
@@ -204,10 +266,17 @@ while read -r name size order spread extra; do
 	if [ -n "${ONLY:-}" ] && ! [[ " $ONLY " == *" $name "* ]]; then
 		continue
 	fi
-	for run in $(seq 1 "$RUNS"); do
+	n=$RUNS
+	[[ "$extra" != scenario=* ]] || n=${NIC_RUNS:-3}
+	for run in $(seq 1 "$n"); do
 		log=$BUILD/logs/bench-$name-$run.log
 		start=$SECONDS
-		if run_one "$size" "$order" "$spread" "$extra" "$log"; then
+		if [[ "$extra" == scenario=* ]]; then
+			nic_run "${extra#scenario=}" "$log"
+		else
+			run_one "$size" "$order" "$spread" "$extra" "$log"
+		fi
+		if [ $? -eq 0 ]; then
 			awk -v c="$name" -v r="$run" '{ print c "\t" r "\t" $1 "\t" $2 }' \
 				"$log.kv" >> "$runs"
 			echo "# $name run $run: $((SECONDS - start)) s"
@@ -251,13 +320,15 @@ r() {
 		$1 == c && $2 == m { print $col[f]; found = 1 }
 		END { if (!found) print "" }' "$out/results.tsv"
 }
-# ms CONFIG METRIC: "median (min-max)" of a ns metric, in ms.
+# ms CONFIG METRIC [us]: "median (min-max)" of a ns metric in ms, or of
+# a microsecond one (us) in ms with one decimal.
 ms() {
-	local med lo hi
+	local med lo hi div=1e6 f=%.3f
+	[ "${3:-}" != us ] || div=1e3 f=%.1f
 	med=$(r "$1" "$2") lo=$(r "$1" "$2" min) hi=$(r "$1" "$2" max)
 	[ -n "$med" ] || { echo "-"; return; }
-	awk -v a="$med" -v b="$lo" -v c="$hi" \
-		'BEGIN { printf "%.3f ms (%.3f-%.3f)", a / 1e6, b / 1e6, c / 1e6 }'
+	awk -v a="$med" -v b="$lo" -v c="$hi" -v d="$div" -v f="$f" \
+		'BEGIN { printf f " ms (" f "-" f ")", a / d, b / d, c / d }'
 }
 ns() {
 	local med
@@ -270,6 +341,13 @@ kib_per_gib() {
 	t=$(r "$1" tracker_bytes) p=$(r "$1" preserved_bytes)
 	[ -n "$t" ] && [ -n "$p" ] || { echo "-"; return; }
 	awk -v t="$t" -v p="$p" 'BEGIN { printf "%.1f KiB/GiB (%d KiB for %.2f GiB)", t / 1024 / (p / 2^30), t / 1024, p / 2^30 }'
+}
+# per_page CONFIG: the memfd restore's median ns per 4 KiB page.
+per_page() {
+	local t p
+	t=$(r "$1" memfd_restore_ns) p=$(r "$1" memfd_pages)
+	[ -n "$t" ] && [ -n "$p" ] || { echo "-"; return; }
+	awk -v t="$t" -v p="$p" 'BEGIN { printf "%.1f ns", t / p }'
 }
 ratio() {
 	local a b
@@ -316,7 +394,43 @@ printf '   kernel B to /init, HWPT preserved %s vs plain kexec %s: %s (target <=
 	"$(ratio vtd-hwpt-1G init_ns vtd-map-1G init_ns)"
 printf '   finish in B (walks the frozen tables to own them): %s vs %s\n' \
 	"$(ms vtd-hwpt-1G finish_ns)" "$(ms vtd-map-1G finish_ns)"
-echo "7. DMA gap: n/a (the e1000 proof is the next issue)"
+echo "7. The VMM's live update (make demo's flow, an 8-page guest RAM memfd, the edu device)"
+printf '   adopt %s, replace %s, destroy %s; critical path (B: VMM start to device adopted): %s\n' \
+	"$(ms vmm-live adopt_ns)" "$(ms vmm-live replace_ns)" "$(ms vmm-live destroy_frozen_hwpt_ns)" \
+	"$(ms vmm-live critical_path_ns)"
+printf '   DMA gap (A last DMA -> B first): %s; kexec (A reboot() -> B userspace): %s: %s (target <= 1x); failed DMAs on A: %s of %s\n' \
+	"$(ms vmm-live dma_gap_ns)" "$(ms vmm-live kexec_to_b_user_ns)" \
+	"$(ratio vmm-live dma_gap_ns vmm-live kexec_to_b_user_ns)" \
+	"$(r vmm-live a_failed_dmas max)" "$(r vmm-live a_dmas)"
+echo "8. A NIC receiving 1000 frames/s through the update (nic-rx-live-update; control: A shuts down as 6.12 does)"
+printf '   DMA gap (QEMU trace, longest interval between two of its DMAs): %s, steady state before the update %s; control %s\n' \
+	"$(ms nic nic_gap_us us)" "$(ms nic nic_steady_us us)" "$(ms nic-control nic_gap_us us)"
+printf '   kexec (host clock, A armed -> B init): %s: gap %s of it (target <= 1x); control %s\n' \
+	"$(ms nic nic_kexec_us us)" "$(ratio nic nic_gap_us nic nic_kexec_us)" "$(ratio nic-control nic_gap_us nic-control nic_kexec_us)"
+printf '   frames lost: %s (max of the runs) of %s sent; control: B has %s of %s (its adopt fails: the NIC stopped, the ring was not handed over)\n' \
+	"$(r nic nic_lost max)" "$(r nic nic_sent)" "$(r nic-control nic_b_frames max)" "$(r nic-control nic_sent)"
+echo "9. Guest RAM in a memfd, by folio size (restore: one record and one page cache insertion per folio)"
+echo "   targets: restore of 4 GiB in 2 MiB folios <= 5 ms, in 1 GiB pages <= 1 ms; 4 KiB restore <= 150 ns per page, ioctl included"
+echo "   (h2m, h1g: hugetlb memfds, whose pages B claims into their pool at boot: 'claimed' is that part of B's boot)"
+for s in 1G 4G; do
+	for p in 4k thp h2m h1g; do
+		c=memfd-$p-$s
+		printf '   %-12s %s folios: preserve %-28s restore %-28s = %s per page; B to /init %s\n' "$c" \
+			"$(r "$c" memfd_folios)" "$(ms "$c" memfd_preserve_ns)" "$(ms "$c" memfd_restore_ns)" \
+			"$(per_page "$c")" "$(ms "$c" init_ns)"
+		printf '   %-12s of the restore: list check %s, taking the folios into the page cache %s, of which making them folios again %s\n' "" \
+			"$(ms "$c" memfd_check_ns)" "$(ms "$c" memfd_fill_ns)" "$(ms "$c" memfd_take_ns)"
+		case $p in h*)
+			printf '   %-12s claimed into the pool at boot in %s\n' "" "$(ms "$c" memfd_claim_ns)" ;;
+		esac
+	done
+done
+printf '   restore, 4 KiB against 2 MiB folios: %s at 1 GiB, %s at 4 GiB\n' \
+	"$(ratio memfd-4k-1G memfd_restore_ns memfd-thp-1G memfd_restore_ns)" \
+	"$(ratio memfd-4k-4G memfd_restore_ns memfd-thp-4G memfd_restore_ns)"
+printf '   restore, 4 KiB against 2 MiB hugetlb: %s at 4 GiB; against 1 GiB hugetlb: %s\n' \
+	"$(ratio memfd-4k-4G memfd_restore_ns memfd-h2m-4G memfd_restore_ns)" \
+	"$(ratio memfd-4k-4G memfd_restore_ns memfd-h1g-4G memfd_restore_ns)"
 } > "$out/table.body"
 cat "$out/header.txt" "$out/table.body" > "$out/table.txt"
 if [ "${1:-}" = --report ]; then
@@ -366,6 +480,11 @@ e
 1024 0.74
 e
 EOT
+plots=$out/early-restore.png
+if [ -s "$BUILD/logs/bench-nic-1.log.times" ] && [ -s "$BUILD/logs/bench-nic-control-1.log.times" ]; then
+	nic_plot "$BUILD/logs/bench-nic-1.log" "$BUILD/logs/bench-nic-control-1.log" "$out/nic-update.png" &&
+		plots="$plots $out/nic-update.png"
+fi
 echo
-echo "results: $out/results.tsv, plot: $out/early-restore.png, logs: $BUILD/logs/bench-*.log"
+echo "results: $out/results.tsv, plots: $plots, logs: $BUILD/logs/bench-*.log"
 exit $failed

@@ -4,9 +4,9 @@
 # Configure and build the kernel (bzImage and uapi headers) out of tree in
 # build/obj, from the tree scripts/prepare-src.sh assembles.
 #
-# VARIANT=lockdep builds the lockdep test kernel instead: the fragment
-# configs/kho-lockdep.config on top of configs/kho.config, in
-# build/obj-lockdep, linked as build/bzImage-lockdep.
+# VARIANT=debug builds the debug test kernel instead: the fragment
+# configs/kho-debug.config on top of configs/kho.config, in
+# build/obj-debug, linked as build/bzImage-debug.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -28,9 +28,13 @@ $(cat "$BUILD/state/base-version" 2>/dev/null) plus this project.
   device's page table (HWPT) and the device itself, starts one more DMA and
   kexecs into a new kernel with the device still running: no firmware, no
   reboot, no reset. Kernel B keeps the IOMMU translating through the very
-  same tables (a frozen domain): the DMA started on A lands in the
-  preserved RAM, nothing lands at the IOVA's own address, and B drives DMA
-  through the frozen domain before anyone rebuilt anything.
+  same tables (a frozen domain). Then it does what a VMM does in a live
+  update: restore the guest RAM, adopt the frozen domain as an HWPT (the
+  guest could resume now, its device never stopped), DMA through it,
+  rebuild the IOAS from its own records, replace the frozen domain with the
+  new HWPT in one atomic store (no DMA can fault in between), and destroy
+  the frozen domain, whose page tables go back to the allocator. Every DMA
+  is checked byte for byte; each step's time is printed ("step").
 
 Following the console ([A] = first kernel, [B] = second kernel):
 EOT
@@ -47,6 +51,7 @@ tail -n +1 -F --pid=$vm "$log" 2>/dev/null | sed -uE 's/^.*\[ *[0-9]+\.[0-9]{6}\
 	/^vfio-edu-dma: / { printf "[%s]     %s\n", k, $0; fflush(); next }
 	/kexec_core: Starting new kernel/ { printf "[%s] kexec: jumping into the new kernel\n", k; fflush(); next }
 	/^KHO: |^DMAR-KHO: |^vtd_kho: (A|B|armed)|left running by the previous kernel|previous kernel left \(frozen\)/ { printf "[%s] %s\n", k, $0; fflush(); next }
+	/^vtd_kho: step / { sub(/^vtd_kho: step /, ""); printf "[%s]     step %s\n", k, $0; fflush(); next }
 	/Kernel panic|BUG:|DMAR: \[DMA/ { printf "[%s] !! %s\n", k, $0; fflush(); next }
 '
 wait $vm
@@ -55,14 +60,19 @@ rc=$?
 common_checks $rc 2 1
 has 'khotest: demo: kernel B: .*live update complete$' || bad "kernel B did not complete"
 has '^vtd_kho: PASS' || bad "the device did not keep DMAing across the kexec"
-[ "$(console | faults_before '^vtd_kho: provoking a fault')" -eq 0 ] ||
-	bad "a DMA fault before the one kernel B provokes: $(console | grep -m1 'DMAR: \[DMA')"
+n=$(console | grep -c 'DMAR: \[DMA')
+[ "$n" -eq 0 ] || bad "$n DMA fault(s): $(console | grep -m1 'DMAR: \[DMA')"
 has 'khotest: demo: FAIL' && bad "$(console | grep -m1 'khotest: demo: FAIL')"
 echo
 if report "demo ($mode)" >/dev/null; then
 	echo "Result: the device kept DMAing through the preserved VT-d tables across"
-	echo "the kexec; every DMA verified byte for byte in both kernels; the only"
-	echo "IOMMU fault is the one B provokes on purpose at an unmapped IOVA."
+	echo "the kexec, through the frozen domain B adopted, and through the HWPT B"
+	echo "rebuilt and replaced it with; every DMA verified byte for byte, not one"
+	echo "IOMMU fault. The \"critical-path\" step is how long a VMM would keep"
+	echo "the guest paused after the kexec. (The edu DMAs only when told to; for a"
+	echo "device that never stops, tests/scenarios/nic-rx-live-update.sh has an e1000"
+	echo "receive 1000 frames a second through the update: none lost, and its DMA"
+	echo "gap, from QEMU's own trace, no longer than QEMU's jitter.)"
 	echo "Full console log: $log"
 	exit 0
 fi

@@ -8,7 +8,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
-# VARIANT=lockdep packs that kernel (build/bzImage-lockdep) instead.
+# VARIANT=debug packs that kernel (build/bzImage-debug) instead.
 sfx=${VARIANT:+-$VARIANT}
 kernel=$build/bzImage$sfx
 root=$build/initramfs$sfx

@@ -109,7 +109,7 @@ if [ -f "$series" ]; then
 fi
 
 # --- 3. Overlay ----------------------------------------------------------------
-overlay_roots="arch drivers include kernel lib mm Documentation"
+overlay_roots="arch drivers include kernel lib mm Documentation tools/testing/selftests/kho"
 (cd "$top" && for d in $overlay_roots; do
 	if [ -d "$d" ]; then find "$d" -type f ! -name '*.o' ! -name '.*'; fi
 done) | sort > "$state/overlay-files.new"

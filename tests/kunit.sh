@@ -10,7 +10,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$top/build}
-# VARIANT=lockdep: the same on that kernel; every line names it.
+# VARIANT=debug: the same on that kernel; every line names it.
 v=${VARIANT:+ $VARIANT}
 log=$BUILD/logs/kunit${VARIANT:+-$VARIANT}.log
 mkdir -p "$BUILD/logs"

@@ -7,10 +7,38 @@ bad() { reasons+=("$*"); }
 
 # The console log without printk timestamps. A kernel message can land in
 # the middle of a line a test program is writing (both share the serial
-# console), and firmware noise can precede the first message: each
-# timestamp starts a line of its own, so the text before it stays whole.
+# console; the program's write returns before the UART has sent it, and
+# the ioctl it makes next may print at once): each timestamp starts a line
+# of its own, and the text before it is held and put back in front of the
+# next line that does not start with a timestamp, the rest of the cut line
+# ("vtd_kho: step replace 6.9", a kernel message, then "67 ms"). Firmware
+# noise in front of a kernel's first message stands on its own line.
 console() {
-	sed -E 's/\r$//; s/\[ *[0-9]+\.[0-9]{6}\] /\n/g' "$log" | sed '/^$/d'
+	sed 's/\r$//' "$log" | awk '
+	{
+		line = $0
+		first = 1
+		while (match(line, /\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /)) {
+			head = substr(line, 1, RSTART - 1)
+			line = substr(line, RSTART + RLENGTH)
+			if (first)
+				held = held head
+			else if (head != "")
+				print head
+			first = 0
+			if (line ~ /^Linux version / && held != "") {
+				print held
+				held = ""
+			}
+		}
+		if (first) {
+			line = held line
+			held = ""
+		}
+		if (line != "")
+			print line
+	}
+	END { if (held != "") print held }'
 }
 # Not grep -q: it would stop reading early, and under pipefail the killed
 # sed would turn a match into a miss.
@@ -41,8 +69,10 @@ common_checks() {
 		bad "qemu exited with $rc ($(tail -n1 "$log.stdout" 2>/dev/null))"
 	n=$(count '^Linux version ')
 	[ "$n" -eq "$want_boots" ] || bad "$n kernel(s) booted, expected $want_boots"
-	# Lockdep's reports (the lockdep kernel) name no CPU in their first line.
-	err=$(console | grep -m1 -E 'Kernel panic|BUG: |Oops|general protection fault|WARNING: CPU|Call Trace|WARNING: (possible|suspicious|inconsistent|bad unlock)|INFO: (possible|lockdep)|DEBUG_LOCKS_WARN_ON')
+	# Lockdep's reports (the debug kernel) name no CPU in their first line;
+	# KASAN's and KFENCE's start "BUG: KASAN:", "BUG: KFENCE:", a bad page
+	# "BUG: Bad page state", DEBUG_VM's VM_BUG_ON "kernel BUG at".
+	err=$(console | grep -m1 -E 'Kernel panic|BUG: |BUG at |Oops|general protection fault|WARNING: CPU|Call Trace|WARNING: (possible|suspicious|inconsistent|bad unlock)|INFO: (possible|lockdep)|DEBUG_LOCKS_WARN_ON|page dumped because')
 	[ -n "$err" ] && bad "kernel error: $err"
 	if [ "$allow_faults" = 0 ]; then
 		has 'DMAR: \[DMA' && bad "DMA fault: $(console | grep -m1 'DMAR: \[DMA')"
@@ -104,6 +134,23 @@ qemu_context_loads() {
 		}'
 }
 
+# VT-d's translations of IOVAs in [$1, $1 + $2), as QEMU cached them
+# (qemu_traces=vtd_iotlb_page_update), by leaf: "SUPER SMALL", how many
+# were superpages (PS, bit 7 of the leaf entry) and how many 4 KiB pages.
+vtd_leaf_sizes() {
+	local start=$(($1)) end=$(($1 + $2)) super=0 small=0 iova slpte
+	while read -r iova slpte; do
+		[ $((iova)) -ge "$start" ] && [ $((iova)) -lt "$end" ] || continue
+		if ((slpte & 0x80)); then
+			super=$((super + 1))
+		else
+			small=$((small + 1))
+		fi
+	done < <(qemu_trace vtd_iotlb_page_update |
+		sed -nE 's/.* iova (0x[0-9a-f]+) slpte (0x[0-9a-f]+).*/\1 \2/p')
+	echo "$super $small"
+}
+
 # The devfn of PCI address $1 (0000:00:02.0), hex as QEMU prints it.
 pci_devfn() {
 	local sf=${1##*:}
@@ -118,6 +165,19 @@ qemu_fault_dmas() { qemu_trace vtd_dmar_fault | grep -cE ' addr 0x[0-9a-f]*000 '
 # The console of the Nth kernel that booted (1 is A), from its "Linux
 # version" line on: unlike phase(), with that kernel's own boot messages.
 kernel_log() { console | awk -v n="$1" '/^Linux version /{ k++ } k == n'; }
+
+# Free memory of kernel $2 (the stage's "$1: $2 memfree=" line) within 1%
+# of kernel A's at cold boot ("$1: A memfree="): nothing leaked on the way.
+memfree_near_cold() {
+	local a b
+	a=$(field "$1: A memfree=" memfree)
+	b=$(field "$1: $2 memfree=" memfree)
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		bad "memfree not reported: A=$a $2=$b"
+	elif [ $((b * 100)) -lt $((a * 99)) ]; then
+		bad "$2 has $b kB free, more than 1% below A's $a kB at cold boot (memtotal A=$(field "$1: A memfree=" memtotal) $2=$(field "$1: $2 memfree=" memtotal))"
+	fi
+}
 
 # Guest DMA fault lines ("DMAR: [DMA Write ...") of the text on stdin
 # before, and from, its first line matching the regex $1.

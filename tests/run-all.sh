@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run every QEMU scenario listed in tests/scenarios/list (one
-# "NAME [MODE...]" per line), or those named in $TESTS.
+# "NAME [MODE...]" per line), or those named in $TESTS; MODES="legacy"
+# runs a scenario listed with VT-d modes in those of them only.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,9 @@ while read -r name modes; do
 		continue
 	fi
 	for mode in $modes; do
+		if [ -n "${MODES:-}" ] && ! [[ " $MODES " == *" $mode "* ]]; then
+			continue
+		fi
 		"$top/tests/run-scenario.sh" "$name" "$mode" || rc=1
 	done
 done < "$top/tests/scenarios/list"

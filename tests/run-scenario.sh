@@ -7,7 +7,7 @@
 # (legacy or scalable; default legacy), then judge the serial log. Prints one
 # TAP line, "ok - NAME [MODE]" or "not ok - NAME [MODE]: reason", and on
 # failure the tail of the log. Exit status 0 only on success. With
-# VARIANT=lockdep it boots that kernel, and the line and the log say so.
+# VARIANT=debug it boots that kernel, and the line and the log say so.
 #
 # A scenario file sets:
 #   append   kernel command line for kernel A (khotest.stage=... and more)

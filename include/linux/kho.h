@@ -110,6 +110,7 @@ bool kho_is_preserved(phys_addr_t phys, size_t size);
 bool kho_is_preserved_in(phys_addr_t phys, unsigned int order);
 int kho_memfd_hold(struct file *file, loff_t start, loff_t len);
 void kho_memfd_unhold(struct file *file);
+unsigned long kho_memfd_huge_pages(unsigned long page_size);
 
 #else /* CONFIG_KHO */
 
@@ -186,6 +187,11 @@ static inline int kho_memfd_hold(struct file *file, loff_t start, loff_t len)
 
 static inline void kho_memfd_unhold(struct file *file) { }
 
+static inline unsigned long kho_memfd_huge_pages(unsigned long page_size)
+{
+	return 0;
+}
+
 #endif /* CONFIG_KHO */
 
 /* Boot and kexec hooks, called from arch and core code (patches/). */
@@ -194,8 +200,10 @@ struct kexec_buf;
 struct resource;
 #ifdef CONFIG_KHO_TEST
 bool kho_test_naive(const char *what);
+void kho_test_stretch(const char *step);
 #else
 static inline bool kho_test_naive(const char *what) { return false; }
+static inline void kho_test_stretch(const char *step) { }
 #endif
 
 #ifdef CONFIG_KHO_IOMMU
@@ -208,6 +216,9 @@ void kho_parse_setup_data(u64 pa_data, u32 len);
 void kho_scratch_enter(void);
 void kho_restore_early(void);
 void kho_memory_init(void);
+int kho_pageblock_migratetype(unsigned long pfn, int migratetype);
+/* In mm/mm_init.c: for kho_memory_init(), before the buddy allocator. */
+void init_cma_kho_scratch(phys_addr_t base, phys_addr_t size);
 bool kho_locate_mem_hole(struct kexec_buf *kbuf,
 			 int (*cb)(struct resource *res, void *arg), int *ret);
 int kho_fill_setup_data(struct kimage *image, struct kho_setup_data *sd);
@@ -218,6 +229,11 @@ static inline void kho_parse_setup_data(u64 pa_data, u32 len) { }
 static inline void kho_scratch_enter(void) { }
 static inline void kho_restore_early(void) { }
 static inline void kho_memory_init(void) { }
+static inline int kho_pageblock_migratetype(unsigned long pfn, int migratetype)
+{
+	return migratetype;
+}
+
 static inline bool kho_has_preserved(void) { return false; }
 static inline bool kho_locate_mem_hole(struct kexec_buf *kbuf,
 				       int (*cb)(struct resource *res, void *arg),

@@ -673,6 +673,7 @@ int kho_freeze(void)
 		(size_t)fdt_totalsize(kho_out.fdt.blob),
 		atomic_long_read(&kho_out.tracker.nr_nodes),
 		ktime_get_ns() - start);
+	kho_corrupt_frozen();
 out:
 	mutex_unlock(&kho_out.lock);
 	return err;
@@ -798,6 +799,7 @@ int kho_fill_setup_data(struct kimage *image, struct kho_setup_data *sd)
 	sd->nr_scratch = kho_nr_scratch;
 	memcpy(sd->scratch, kho_scratch, kho_nr_scratch * sizeof(sd->scratch[0]));
 	sd->crc = kho_crc32(sd, sizeof(*sd));
+	kho_corrupt_setup_data(sd);
 	return 0;
 }
 

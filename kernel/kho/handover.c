@@ -355,25 +355,22 @@ int kho_check_root(const void *fdt, const struct kho_hdr *hdr,
 	return 0;
 }
 
-/* Names the tree check compares; more are refused, see kho_check_fdt_tree(). */
-#define KHO_FDT_MAX_NAMES	64
-
 /*
  * The names seen at one level: the root's properties, or its children.
- * Returns false if @name is there already (or there is no more room).
+ * -EEXIST if @name is there already, -E2BIG if there is no more room.
  */
-static bool kho_fdt_name_new(const char **names, unsigned int *nr,
-			     const char *name)
+static int kho_fdt_name_new(const char **names, unsigned int *nr,
+			    const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < *nr; i++)
 		if (!strcmp(names[i], name))
-			return false;
+			return -EEXIST;
 	if (*nr == KHO_FDT_MAX_NAMES)
-		return false;
+		return -E2BIG;
 	names[(*nr)++] = name;
-	return true;
+	return 0;
 }
 
 /* A property's name, and its value if it is "compatible" (else NULL). */
@@ -408,7 +405,7 @@ static int kho_check_fdt_tree(const void *fdt, const char **why)
 	const char *props[KHO_FDT_MAX_NAMES], *nodes[KHO_FDT_MAX_NAMES];
 	unsigned int nr_props = 0, nr_nodes = 0;
 	const char *name, *compat = NULL, *other_compat;
-	int offset = 0, next, depth = 0, compat_len = 0;
+	int offset = 0, next, depth = 0, compat_len = 0, err;
 	u32 tag;
 
 	*why = "bad FDT structure";
@@ -419,8 +416,10 @@ static int kho_check_fdt_tree(const void *fdt, const char **why)
 			name = fdt_offset_ptr(fdt, offset + FDT_TAGSIZE, 1);
 			if (++depth == 2) {
 				compat = NULL;
-				if (!kho_fdt_name_new(nodes, &nr_nodes, name)) {
-					*why = "duplicate FDT node";
+				err = kho_fdt_name_new(nodes, &nr_nodes, name);
+				if (err) {
+					*why = err == -EEXIST ? "duplicate FDT node" :
+					       "too many FDT nodes";
 					return -EINVAL;
 				}
 			}
@@ -439,8 +438,10 @@ static int kho_check_fdt_tree(const void *fdt, const char **why)
 					       &compat_len);
 			if (!name)
 				return -EINVAL;
-			if (depth == 1 && !kho_fdt_name_new(props, &nr_props, name)) {
-				*why = "duplicate FDT property";
+			err = depth == 1 ? kho_fdt_name_new(props, &nr_props, name) : 0;
+			if (err) {
+				*why = err == -EEXIST ? "duplicate FDT property" :
+				       "too many FDT properties";
 				return -EINVAL;
 			}
 			break;

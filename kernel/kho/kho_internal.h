@@ -342,28 +342,50 @@ void kho_memfd_stats(struct seq_file *m);
  * @size: its size
  * @seals: its seals
  * @nr_pages: pages in @size
+ * @page_size: PAGE_SIZE, or a hugetlb memfd's huge page size
+ * @nr_folios: entries in its page list, one per folio
  * @pages: physical address of its first chunk
  * @restored: taken (or failed to restore): never again
+ * @folios: a hugetlb memfd's huge pages, claimed into their pool at boot
+ * @nr_claimed: entries in @folios
+ * @claim_err: why a hugetlb memfd's pages could not be claimed, or 0
  */
 struct kho_memfd_in {
 	char name[KHO_NAME_MAX];
 	u64 size;
 	u64 seals;
 	u64 nr_pages;
+	u64 page_size;
+	u64 nr_folios;
 	u64 pages;
 	bool restored;
+	struct folio **folios;
+	unsigned long nr_claimed;
+	int claim_err;
 };
 
 int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
 			 unsigned long max, unsigned long *nr_in);
 #ifdef CONFIG_KHO_TEST
-int kho_memfd_test_corrupt(const char *how);
+int kho_memfd_test_corrupt(const char *how, u64 rnd, char *name, size_t size);
 #endif
 
-/* ---- kho_test.c --------------------------------------------------------- */
+/* Root properties, and handler nodes, a root FDT may have: more are refused. */
+#define KHO_FDT_MAX_NAMES	64
+
+/* ---- kho_test.c, corrupt.c: the test client (CONFIG_KHO_TEST) ----------- */
+
+struct dentry;
 
 #ifdef CONFIG_KHO_TEST
 int kho_test_check_node(const void *fdt, int node);
+int kho_test_corrupt_node(void *fdt, const char *how, u64 rnd);
+void kho_corrupt_debugfs_init(struct dentry *dir);
+void kho_corrupt_setup_data(struct kho_setup_data *sd);
+void kho_corrupt_frozen(void);
+#else
+static inline void kho_corrupt_setup_data(struct kho_setup_data *sd) { }
+static inline void kho_corrupt_frozen(void) { }
 #endif
 
 /* ---- dev.c: /dev/kho ------------------------------------------------------ */

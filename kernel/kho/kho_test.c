@@ -43,6 +43,7 @@
 #include <linux/atomic.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -65,9 +66,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-/* The corrupt knob reaches into the frozen outgoing handover itself. */
 #include <linux/libfdt.h>
-#include <linux/memblock.h>
 
 #include "kho_internal.h"
 
@@ -204,6 +203,30 @@ bool kho_test_naive(const char *what)
 	return false;
 }
 EXPORT_SYMBOL_GPL(kho_test_naive);
+
+static unsigned int stretch_ms;
+module_param(stretch_ms, uint, 0644);
+MODULE_PARM_DESC(stretch_ms, "Sleep this long at each step of a path under test (0: off)");
+
+/**
+ * kho_test_stretch - widen a window a test must land in
+ * @step: what just happened, for the log
+ *
+ * For the tests of a path that must stay correct at every instant (the
+ * hitless replace): with kho_test.stretch_ms set, each step is followed by
+ * that long a sleep, so that a device's DMA lands between the steps. The
+ * log line lets the test see that the windows were opened.
+ */
+void kho_test_stretch(const char *step)
+{
+	unsigned int ms = READ_ONCE(stretch_ms);
+
+	if (!ms)
+		return;
+	pr_info("stretch: %u ms after %s\n", ms, step);
+	msleep(ms);
+}
+EXPORT_SYMBOL_GPL(kho_test_stretch);
 
 /* ---- contents: a splitmix64-seeded xorshift64* stream per folio -------- */
 
@@ -871,6 +894,47 @@ static void __init kho_test_verify(void)
 	kho_test_report(&v);
 }
 
+/**
+ * kho_test_corrupt_node - break the kho-test node of a frozen root FDT
+ * @fdt: the root FDT
+ * @how: "kho-test-chunks": the first chunk of the list is a page nobody
+ *	preserved (the header's); "kho-test-nr-folios": more folios than
+ *	the list holds; "kho-test-seed": another seed, so every byte differs
+ * @rnd: a random number, for the details
+ *
+ * For the corrupt knob (corrupt.c): each must make the next kernel's
+ * verify fail, with nothing taken that was not preserved.
+ *
+ * Return: 0, -ENOENT without a kho-test node with a list, -EINVAL for an
+ * unknown @how.
+ */
+int kho_test_corrupt_node(void *fdt, const char *how, u64 rnd)
+{
+	int node = fdt_subnode_offset(fdt, 0, KHO_TEST_NAME), len;
+	u64 val;
+	fdt64_t *chunks;
+
+	if (node < 0 || kho_fdt_u64(fdt, node, kho_test_prop_names[KHO_TEST_NR_FOLIOS], &val) ||
+	    !val)
+		return -ENOENT;
+	if (!strcmp(how, "kho-test-nr-folios"))
+		return fdt_setprop_inplace_u64(fdt, node,
+					       kho_test_prop_names[KHO_TEST_NR_FOLIOS],
+					       val + 1 + rnd % SZ_1K) ? -EIO : 0;
+	if (!strcmp(how, "kho-test-seed")) {
+		kho_fdt_u64(fdt, node, kho_test_prop_names[KHO_TEST_SEED], &val);
+		return fdt_setprop_inplace_u64(fdt, node, kho_test_prop_names[KHO_TEST_SEED],
+					       val ^ BIT_ULL(rnd % 64)) ? -EIO : 0;
+	}
+	if (strcmp(how, "kho-test-chunks"))
+		return -EINVAL;
+	chunks = fdt_getprop_w(fdt, node, KHO_TEST_PROP_CHUNKS, &len);
+	if (!chunks || len < sizeof(*chunks))
+		return -ENOENT;
+	chunks[0] = cpu_to_fdt64(virt_to_phys(kho_out.hdr));
+	return 0;
+}
+
 /* ---- debugfs ------------------------------------------------------------- */
 
 /* Copy a short user string into @buf, NUL-terminated and trimmed. */
@@ -1009,229 +1073,6 @@ static const struct file_operations kho_test_unpreserve_fops = {
 	.llseek = noop_llseek,
 };
 
-/* Re-seal the header after a deliberate change, so only that one fails. */
-static void kho_test_reseal(struct kho_hdr *hdr, bool fdt_too)
-{
-	if (fdt_too)
-		hdr->fdt_crc = kho_crc32(kho_out.fdt.blob,
-					 fdt_totalsize(kho_out.fdt.blob));
-	hdr->crc = 0;
-	hdr->crc = kho_crc32(hdr, sizeof(*hdr));
-}
-
-static int kho_test_first_run(unsigned long pfn, unsigned int order,
-			      unsigned long nr, void *arg)
-{
-	unsigned long *head = arg;
-
-	if (!order)
-		return 0;
-	*head = pfn;
-	return 1;
-}
-
-/*
- * "folio-overlap": the second page of a preserved folio of order 1 or
- * more is preserved again at order 0, which kho_preserve_*() would never
- * let happen. Every page is still RAM the next kernel may take, so only
- * the overlap can tell.
- */
-static int kho_test_corrupt_overlap(void)
-{
-	struct kho_tracker *t = &kho_out.tracker;
-	unsigned long head = 0;
-	int err;
-
-	kho_tracker_walk(t, kho_test_first_run, &head);
-	if (!head)
-		return -ENOENT;
-	kho_tracker_seal(t, false);
-	err = kho_tracker_set(t, head + 1, 0);
-	kho_tracker_seal(t, true);
-	return err;
-}
-
-/* Is every pfn of [first, first + nr) RAM the next kernel may take? */
-static bool kho_test_usable(unsigned long first, unsigned long nr)
-{
-	return first >= PHYS_PFN(SZ_1M) && first + 2 * nr <= max_pfn &&
-	       !kho_in_scratch(PFN_PHYS(first), PFN_PHYS(nr));
-}
-
-/*
- * "node-twice": a part of the tracker is referenced a second time, where
- * the pfns it then stands for are all RAM outside scratch (with a margin
- * below the end of memory, where firmware keeps a little): the tree still
- * only points at memory the next kernel may take, but finish would free
- * those nodes twice. A subtree goes under an empty slot of its top node;
- * a tree that is a single leaf becomes also the tree of the next order.
- */
-static int kho_test_corrupt_node_twice(struct kho_hdr *hdr)
-{
-	unsigned int order, from, to, shift;
-	struct kho_tracker_root *root;
-	u64 *slots;
-
-	for (order = 0; order <= KHO_MAX_ORDER; order++) {
-		root = &hdr->order[order];
-		if (!root->top)
-			continue;
-		if (!root->levels) {
-			shift = KHO_LEAF_SHIFT + order + 1;
-			/* Folios below 1 MiB are never preserved: from there up. */
-			if (order == KHO_MAX_ORDER || hdr->order[order + 1].top ||
-			    !kho_test_usable(PHYS_PFN(SZ_1M),
-					     (1UL << shift) - PHYS_PFN(SZ_1M)))
-				continue;
-			hdr->order[order + 1] = *root;
-			pr_info("corrupt: order %u's leaf is order %u's too\n",
-				order, order + 1);
-			return 1;
-		}
-		slots = phys_to_virt(root->top);
-		shift = KHO_LEAF_SHIFT + KHO_NODE_SHIFT * (root->levels - 1) + order;
-		for (from = 0; from < KHO_NODE_SLOTS && !slots[from]; from++)
-			;
-		for (to = 1; from < KHO_NODE_SLOTS && to < KHO_NODE_SLOTS; to++) {
-			if (slots[to] || !kho_test_usable((unsigned long)to << shift,
-							  1UL << shift))
-				continue;
-			slots[to] = slots[from];
-			pr_info("corrupt: order %u's slot %u is slot %u too\n",
-				order, from, to);
-			return 0;
-		}
-	}
-	pr_info("corrupt: no tracker node to reference twice (max_pfn %lu)\n", max_pfn);
-	return -ENOENT;
-}
-
-/*
- * A property of the first VT-d device (or, for reg-base, root and mode,
- * of its unit) in the frozen FDT, rewritten in place so that the next
- * kernel must reject the unit's record and block its devices:
- * vtd-node (a domain ID the unit reserves), vtd-pgd (a page table outside
- * the preserved memory), vtd-root (not the root the unit uses), vtd-mode
- * (not this mode) or vtd-unit (a register base no unit has).
- */
-static int kho_test_corrupt_vtd(const char *how)
-{
-	void *fdt = kho_out.fdt.blob;
-	int unit, dev, len;
-	const fdt64_t *val;
-	char *mode;
-
-	unit = fdt_path_offset(fdt, "/" KHO_VTD_NODE "/unit@0");
-	dev = unit < 0 ? unit : fdt_subnode_offset(fdt, unit, "device@0");
-	if (dev < 0)
-		return -ENOENT;
-	if (sysfs_streq(how, "vtd-node"))
-		return fdt_setprop_inplace_u64(fdt, dev, "did", 1) ? -EIO : 0;
-	if (sysfs_streq(how, "vtd-pgd")) {
-		val = fdt_getprop(fdt, dev, "pgd", &len);
-		return fdt_setprop_inplace_u64(fdt, dev, "pgd",
-					       fdt64_to_cpu(*val) ^ BIT_ULL(45)) ? -EIO : 0;
-	}
-	if (sysfs_streq(how, "vtd-root")) {
-		val = fdt_getprop(fdt, unit, "root", &len);
-		return fdt_setprop_inplace_u64(fdt, unit, "root",
-					       fdt64_to_cpu(*val) + PAGE_SIZE) ? -EIO : 0;
-	}
-	if (sysfs_streq(how, "vtd-unit")) {
-		val = fdt_getprop(fdt, unit, "reg-base", &len);
-		return fdt_setprop_inplace_u64(fdt, unit, "reg-base",
-					       fdt64_to_cpu(*val) + PAGE_SIZE) ? -EIO : 0;
-	}
-	if (sysfs_streq(how, "vtd-mode")) {
-		mode = (char *)fdt_getprop(fdt, unit, "mode", &len);
-		if (!mode || len < 2)
-			return -ENOENT;
-		mode[0] ^= 0x20;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/*
- * Damage the frozen outgoing handover in the way @how names, so that the
- * next kernel must reject it: hdr-crc, fdt-crc, magic, compatible,
- * tracker-ram, order, folio-overlap, node-twice, memfd-dup and
- * memfd-tail (see kho_memfd_test_corrupt()), or vtd-* (see
- * kho_test_corrupt_vtd()). Returns -ENOENT if not
- * frozen (or the handover has nothing to damage that way), -EINVAL for an
- * unknown @how.
- */
-static int kho_test_corrupt(const char *how)
-{
-	struct kho_hdr *hdr = kho_out.hdr;
-	int err = 0;
-
-	mutex_lock(&kho_out.lock);
-	if (kho_out.state != KHO_OUT_FROZEN) {
-		err = -ENOENT;
-	} else if (sysfs_streq(how, "hdr-crc")) {
-		hdr->crc ^= 1;
-	} else if (sysfs_streq(how, "fdt-crc")) {
-		hdr->fdt_crc ^= 1;
-		kho_test_reseal(hdr, false);
-	} else if (sysfs_streq(how, "magic")) {
-		hdr->magic ^= 1;
-		kho_test_reseal(hdr, false);
-	} else if (sysfs_streq(how, "compatible")) {
-		char *compat = (char *)fdt_getprop(kho_out.fdt.blob, 0, "compatible", NULL);
-
-		compat[strlen(compat) - 1] = '9';
-		kho_test_reseal(hdr, true);
-	} else if (sysfs_streq(how, "tracker-ram")) {
-		hdr->order[0].top = 1ULL << 50;
-		kho_test_reseal(hdr, false);
-	} else if (sysfs_streq(how, "order")) {
-		hdr->order[KHO_NR_ORDERS - 1] = hdr->order[0];
-		hdr->order[KHO_NR_ORDERS - 1].top = virt_to_phys(hdr);
-		kho_test_reseal(hdr, false);
-	} else if (sysfs_streq(how, "folio-overlap")) {
-		/* The tracker may have grown a root: seal the header again. */
-		err = kho_test_corrupt_overlap();
-		kho_test_reseal(hdr, false);
-	} else if (sysfs_streq(how, "node-twice")) {
-		/* 1: a root changed, the header needs sealing again */
-		err = kho_test_corrupt_node_twice(hdr);
-		if (err > 0)
-			kho_test_reseal(hdr, false);
-		err = min(err, 0);
-	} else if (!strncmp(how, "memfd-", 6)) {
-		err = kho_memfd_test_corrupt(how);
-	} else if (!strncmp(how, "vtd-", 4)) {
-		err = kho_test_corrupt_vtd(how);
-		if (!err)
-			kho_test_reseal(hdr, true);
-	} else {
-		err = -EINVAL;
-	}
-	mutex_unlock(&kho_out.lock);
-	if (!err)
-		pr_warn("handover corrupted on purpose (%s)\n", how);
-	return err;
-}
-
-static ssize_t kho_test_corrupt_write(struct file *file, const char __user *ubuf,
-				      size_t count, loff_t *ppos)
-{
-	char buf[32], *how;
-	int err;
-
-	err = kho_test_get_word(ubuf, count, buf, sizeof(buf), &how);
-	if (!err)
-		err = kho_test_corrupt(how);
-	return err ?: count;
-}
-
-static const struct file_operations kho_test_corrupt_fops = {
-	.owner = THIS_MODULE,
-	.write = kho_test_corrupt_write,
-	.llseek = noop_llseek,
-};
-
 static int kho_test_result_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "%s\n", kho_test_result);
@@ -1245,11 +1086,11 @@ static void __init kho_test_debugfs_init(void)
 
 	debugfs_create_file("preserve", 0600, dir, NULL, &kho_test_preserve_fops);
 	debugfs_create_file("unpreserve", 0200, dir, NULL, &kho_test_unpreserve_fops);
-	debugfs_create_file("corrupt", 0200, dir, NULL, &kho_test_corrupt_fops);
 	debugfs_create_file("result", 0400, dir, NULL, &kho_test_result_fops);
 	debugfs_create_bool("fail_serialize", 0600, dir, &fail_serialize);
 	debugfs_create_atomic_t("abort_count", 0400, dir, &kho_test_abort_count);
 	debugfs_create_atomic_t("canary_aborts", 0400, dir, &kho_test_canary_aborts);
+	kho_corrupt_debugfs_init(dir);
 }
 
 static int __init kho_test_init(void)

@@ -9,8 +9,14 @@
  * writes a few properties per memfd.
  *
  * Incoming: the memfd node is read at boot; KHO_MEMFD_RESTORE builds a new
- * shmem file from the preserved folios themselves and hands out an fd.
- * What is never restored is released by finish.
+ * shmem or hugetlb file from the preserved folios themselves and hands out
+ * an fd. What is never restored is released by finish.
+ *
+ * A hugetlb memfd is one of whole huge pages: its "page-size" is the huge
+ * page size and each folio in its list is one huge page. At boot its pages
+ * join the pool of their size as pages in use (kho_memfd_claim()), restore
+ * puts them into the new memfd, and finish frees those never restored into
+ * the pool.
  */
 #define pr_fmt(fmt) "KHO: memfd: " fmt
 
@@ -19,6 +25,7 @@
 #include <linux/file.h>
 #include <linux/hugetlb.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/libfdt.h>
 #include <linux/memfd.h>
 #include <linux/mm.h>
@@ -38,6 +45,8 @@
  * @name: its name in the handover
  * @file: the memfd, referenced while preserved
  * @size: its frozen size
+ * @page_size: its page size: PAGE_SIZE (shmem, whatever its folios) or
+ *	a hugetlb memfd's huge page size
  * @added_seals: GROW and SHRINK where preservation added them: taken away
  *	again on unpreserve, never handed over
  * @nr_pages: pages in @size
@@ -53,6 +62,7 @@ struct kho_memfd {
 	char name[KHO_NAME_MAX];
 	struct file *file;
 	loff_t size;
+	unsigned long page_size;
 	unsigned int added_seals;
 	unsigned long nr_pages;
 	struct folio **folios;
@@ -100,14 +110,14 @@ static void kho_memfd_set_seals(struct file *file, unsigned int seals)
 	struct inode *inode = file_inode(file);
 
 	inode_lock(inode);
-	SHMEM_I(inode)->seals = seals;
+	*memfd_file_seals_ptr(file) = seals;
 	inode_unlock(inode);
 }
 
 /* The memfd's own seals: any added since, none that preservation added. */
 static unsigned int kho_memfd_seals(struct kho_memfd *mfd)
 {
-	return READ_ONCE(SHMEM_I(file_inode(mfd->file))->seals) & ~mfd->added_seals;
+	return READ_ONCE(*memfd_file_seals_ptr(mfd->file)) & ~mfd->added_seals;
 }
 
 static void kho_memfd_thaw_size(struct kho_memfd *mfd)
@@ -115,29 +125,61 @@ static void kho_memfd_thaw_size(struct kho_memfd *mfd)
 	struct inode *inode = file_inode(mfd->file);
 
 	inode_lock(inode);
-	SHMEM_I(inode)->seals &= ~mfd->added_seals;
+	*memfd_file_seals_ptr(mfd->file) &= ~mfd->added_seals;
 	inode_unlock(inode);
+}
+
+static unsigned long kho_memfd_page_size(struct file *file)
+{
+#ifdef CONFIG_HUGETLBFS
+	if (is_file_hugepages(file))
+		return huge_page_size(hstate_file(file));
+#endif
+	return PAGE_SIZE;
 }
 
 /* Freeze the size with the GROW and SHRINK seals it does not have yet. */
 static void kho_memfd_freeze_size(struct kho_memfd *mfd)
 {
 	struct inode *inode = file_inode(mfd->file);
-	unsigned int *seals = &SHMEM_I(inode)->seals;
+	unsigned int *seals = memfd_file_seals_ptr(mfd->file);
 
 	inode_lock(inode);
 	mfd->added_seals = (F_SEAL_GROW | F_SEAL_SHRINK) & ~*seals;
 	*seals |= mfd->added_seals;
 	mfd->size = i_size_read(inode);
 	inode_unlock(inode);
+	mfd->page_size = kho_memfd_page_size(mfd->file);
 	mfd->nr_pages = DIV_ROUND_UP(mfd->size, PAGE_SIZE);
+}
+
+/*
+ * A hugetlb memfd's holes are filled by hugetlbfs itself, as a fault would
+ * fill them, taking the pool's reservations into account: 6.12's
+ * memfd_pin_folios() takes a reserved page for a hugetlb hole whether or
+ * not one was reserved (a memfd reserves none), which breaks the pool's
+ * accounting. A shmem memfd's holes are memfd_pin_folios()'s to fill.
+ */
+static int kho_memfd_fill_holes(struct kho_memfd *mfd)
+{
+	int err;
+
+	if (!is_file_hugepages(mfd->file) || !mfd->size)
+		return 0;
+	err = mfd->file->f_op->fallocate(mfd->file, 0, 0, mfd->size);
+	/* hugetlbfs says ENOSPC when its pool has no page left */
+	return err == -ENOSPC ? -ENOMEM : err;
 }
 
 /* Pin every page: holes are filled, pages in scratch (CMA) migrate out. */
 static int kho_memfd_pin(struct kho_memfd *mfd)
 {
 	loff_t start = 0;
+	int err;
 
+	err = kho_memfd_fill_holes(mfd);
+	if (err)
+		return err;
 	mfd->folios = kvmalloc_array(mfd->nr_pages, sizeof(*mfd->folios), GFP_KERNEL);
 	if (!mfd->folios)
 		return -ENOMEM;
@@ -227,25 +269,22 @@ static struct kho_memfd_chunk *kho_memfd_new_chunk(struct kho_memfd *mfd)
 	return page_address(page);
 }
 
-/* One entry per page, in file order, into preserved chunks. */
+/* One entry per folio, in file order, into preserved chunks. */
 static int kho_memfd_write_entries(struct kho_memfd *mfd)
 {
 	struct kho_memfd_chunk *chunk = NULL;
-	unsigned long i, p;
+	unsigned long i;
 
 	for (i = 0; i < mfd->nr_folios; i++) {
 		struct folio *folio = mfd->folios[i];
 
-		for (p = 0; p < folio_nr_pages(folio); p++) {
-			if (!chunk || chunk->nr == KHO_MEMFD_CHUNK_ENTRIES) {
-				chunk = kho_memfd_new_chunk(mfd);
-				if (!chunk)
-					return -ENOMEM;
-			}
-			chunk->entries[chunk->nr++] =
-				PFN_PHYS(folio_pfn(folio) + p) | folio_order(folio) |
-				(p ? KHO_MEMFD_ENTRY_TAIL : 0);
+		if (!chunk || chunk->nr == KHO_MEMFD_CHUNK_ENTRIES) {
+			chunk = kho_memfd_new_chunk(mfd);
+			if (!chunk)
+				return -ENOMEM;
 		}
+		chunk->entries[chunk->nr++] = folio_pfn(folio) << PAGE_SHIFT |
+					      folio_order(folio);
 	}
 	return 0;
 }
@@ -285,15 +324,13 @@ static int kho_memfd_preserve_file(struct kho_memfd *mfd)
 }
 
 /*
- * Only a memfd can be preserved: an unlinked shmem file named "memfd:..."
- * (a file on a mounted tmpfs has a path and is not one). Hugetlb memfds
- * are not supported yet.
+ * Only a memfd can be preserved: an unlinked shmem or hugetlbfs file named
+ * "memfd:..." (a file on a mounted tmpfs or hugetlbfs has a path, a SysV
+ * shared memory segment another name).
  */
 static int kho_memfd_check_file(struct file *file)
 {
-	if (is_file_hugepages(file))
-		return -EOPNOTSUPP;
-	if (!shmem_file(file) || file_inode(file)->i_nlink ||
+	if (!memfd_file_seals_ptr(file) || file_inode(file)->i_nlink ||
 	    strncmp(file->f_path.dentry->d_name.name, "memfd:", 6))
 		return -EINVAL;
 	return 0;
@@ -465,8 +502,9 @@ static int kho_memfd_serialize_one(struct kho_fdt *fdt, struct kho_memfd *mfd,
 	err = err ?: kho_fdt_property_u64(fdt, "size", mfd->size);
 	err = err ?: kho_fdt_property_u64(fdt, "seals", kho_memfd_seals(mfd));
 	err = err ?: kho_fdt_property_u64(fdt, "nr-pages", mfd->nr_pages);
+	err = err ?: kho_fdt_property_u64(fdt, "page-size", mfd->page_size);
+	err = err ?: kho_fdt_property_u64(fdt, "nr-folios", mfd->nr_folios);
 	err = err ?: kho_fdt_property_u64(fdt, "pages", first ? page_to_phys(first) : 0);
-	err = err ?: kho_fdt_property_u64(fdt, "pages-size", mfd->nr_pages * sizeof(u64));
 	err = err ?: kho_fdt_end_node(fdt);
 	return err;
 }
@@ -493,27 +531,6 @@ static bool kho_memfd_has_state(struct kho_handler *handler)
 	return READ_ONCE(kho_memfds.nr_out);
 }
 
-/*
- * The update is over: forget the handed-over memfds. A restore in flight
- * holds kho_memfds.lock, so it completes first; later ones find no name.
- */
-static void kho_memfd_finish(struct kho_handler *handler)
-{
-	mutex_lock(&kho_memfds.lock);
-	kfree(kho_memfds.in);
-	kho_memfds.in = NULL;
-	kho_memfds.nr_in = 0;
-	mutex_unlock(&kho_memfds.lock);
-}
-
-static struct kho_handler kho_memfd_handler = {
-	.name = KHO_MEMFD_NODE,
-	.compatible = KHO_MEMFD_COMPATIBLE,
-	.serialize = kho_memfd_serialize,
-	.has_state = kho_memfd_has_state,
-	.finish = kho_memfd_finish,
-};
-
 /* ---- incoming ----------------------------------------------------------- */
 
 static int kho_memfd_read_string(const void *fdt, int node, const char *prop,
@@ -529,9 +546,27 @@ static int kho_memfd_read_string(const void *fdt, int node, const char *prop,
 	return 0;
 }
 
+/*
+ * A page size is PAGE_SIZE or a huge page size KHO can preserve at all: a
+ * hugetlb memfd's size is a whole number of them (hugetlbfs allows no
+ * other). Whether this kernel has a pool of that size is for
+ * kho_memfd_claim() to find out and the restore to report.
+ */
+static bool kho_memfd_page_size_ok(const struct kho_memfd_in *in)
+{
+	if (in->page_size == PAGE_SIZE)
+		return true;
+	return is_power_of_2(in->page_size) && in->page_size > PAGE_SIZE &&
+	       ilog2(in->page_size) - PAGE_SHIFT <= KHO_MAX_ORDER &&
+	       IS_ALIGNED(in->size, in->page_size);
+}
+
+/*
+ * Each folio covers one page at least, so there are no more folios than
+ * pages, and none only without pages.
+ */
 static int kho_memfd_parse_one(const void *fdt, int node, struct kho_memfd_in *in)
 {
-	u64 pages_size;
 	int err;
 
 	memset(in, 0, sizeof(*in));
@@ -539,12 +574,14 @@ static int kho_memfd_parse_one(const void *fdt, int node, struct kho_memfd_in *i
 	err = err ?: kho_fdt_u64(fdt, node, "size", &in->size);
 	err = err ?: kho_fdt_u64(fdt, node, "seals", &in->seals);
 	err = err ?: kho_fdt_u64(fdt, node, "nr-pages", &in->nr_pages);
+	err = err ?: kho_fdt_u64(fdt, node, "page-size", &in->page_size);
+	err = err ?: kho_fdt_u64(fdt, node, "nr-folios", &in->nr_folios);
 	err = err ?: kho_fdt_u64(fdt, node, "pages", &in->pages);
-	err = err ?: kho_fdt_u64(fdt, node, "pages-size", &pages_size);
 	if (err)
 		return err;
 	if (in->nr_pages != DIV_ROUND_UP(in->size, PAGE_SIZE) ||
-	    pages_size != in->nr_pages * sizeof(u64) ||
+	    !kho_memfd_page_size_ok(in) || in->nr_folios > in->nr_pages ||
+	    !in->nr_folios != !in->nr_pages ||
 	    (in->seals & ~KHO_MEMFD_SEALS) || in->size > MAX_LFS_FILESIZE ||
 	    (in->nr_pages && !in->pages) || !PAGE_ALIGNED(in->pages))
 		return -EINVAL;
@@ -603,7 +640,9 @@ int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
 			break;
 		if (*nr_in >= max || kho_memfd_parse_one(fdt, child, &in[*nr_in]) ||
 		    kho_memfd_in_dup(in, *nr_in)) {
-			pr_err("%s: bad node, its memory is released at finish\n", name);
+			/* Limited: a corrupt handover may have thousands. */
+			pr_err_ratelimited("%s: bad node, its memory is released at finish\n",
+					   name);
 			bad++;
 			continue;
 		}
@@ -615,6 +654,297 @@ int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,
 		bad += nr_nodes - n;
 	}
 	return bad;
+}
+
+/*
+ * A chunk of the page list, read in place (it is preserved memory, mapped
+ * like all RAM) so a restore can check everything before taking anything.
+ */
+static const struct kho_memfd_chunk *kho_memfd_chunk_at(phys_addr_t phys)
+{
+	return phys && kho_in_test(&kho_in, phys, 0) ? phys_to_virt(phys) : NULL;
+}
+
+#define KHO_MEMFD_ENTRY_BITS	(PAGE_MASK | KHO_MEMFD_ENTRY_ORDER)
+
+/* A hugetlb memfd's huge page order; 0 for shmem. */
+static unsigned int kho_memfd_in_order(const struct kho_memfd_in *in)
+{
+	return ilog2(in->page_size) - PAGE_SHIFT;
+}
+
+/*
+ * An entry names a folio preserved at its order, placed at a file index
+ * that order aligns, inside the file (its last folio may reach past the
+ * end, as a huge shmem folio of a small file does). A hugetlb memfd's
+ * folios are all huge pages of its size. Anything else, unknown bits
+ * included, is corrupt.
+ */
+static bool kho_memfd_entry_ok(const struct kho_memfd_in *in, u64 entry,
+			       pgoff_t index)
+{
+	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
+	unsigned int huge = kho_memfd_in_order(in);
+
+	return !(entry & ~KHO_MEMFD_ENTRY_BITS) && order <= KHO_MAX_ORDER &&
+	       (!huge || order == huge) &&
+	       IS_ALIGNED(index, 1UL << order) && index < in->nr_pages &&
+	       kho_in_test(&kho_in, entry & PAGE_MASK, order);
+}
+
+/*
+ * Every chunk but the last is full, and no memfd has more folios than its
+ * node says, so the walk ends after at most nr_folios /
+ * KHO_MEMFD_CHUNK_ENTRIES + 1 chunks whatever the links say. The folios
+ * must cover all of the file's pages. The caller holds kho_in_lock().
+ */
+static int kho_memfd_check_list(const struct kho_memfd_in *in)
+{
+	const struct kho_memfd_chunk *chunk;
+	phys_addr_t phys = in->pages;
+	unsigned long i, folios = 0;
+	pgoff_t index = 0;
+	u64 entry;
+
+	lockdep_assert_held(&kho_in.lock);
+	while (folios < in->nr_folios) {
+		chunk = kho_memfd_chunk_at(phys);
+		if (!chunk || !chunk->nr || chunk->nr > KHO_MEMFD_CHUNK_ENTRIES ||
+		    chunk->nr > in->nr_folios - folios ||
+		    (chunk->nr < KHO_MEMFD_CHUNK_ENTRIES && chunk->next))
+			return -EINVAL;
+		for (i = 0; i < chunk->nr; i++) {
+			entry = chunk->entries[i];
+			if (!kho_memfd_entry_ok(in, entry, index))
+				return -EINVAL;
+			index += 1UL << (entry & KHO_MEMFD_ENTRY_ORDER);
+		}
+		folios += chunk->nr;
+		phys = chunk->next;
+	}
+	return phys || index < in->nr_pages ? -EINVAL : 0;
+}
+
+/*
+ * A clock for the parts of a restore that run once per folio: with the
+ * test client only (make bench), so that a restore does not pay for it.
+ */
+static u64 kho_memfd_folio_clock(void)
+{
+	return IS_ENABLED(CONFIG_KHO_TEST) ? ktime_get_ns() : 0;
+}
+
+/*
+ * What to do with each folio of a list: called with the folio (the
+ * caller's reference is the callee's) and the page index it starts at.
+ */
+typedef int (*kho_memfd_take_fn)(struct folio *folio, pgoff_t index, void *arg);
+
+/*
+ * Take the folio of one entry back and pass it on; @take_ns adds the time
+ * taking it back cost (its struct pages made a folio again).
+ */
+static int kho_memfd_take_entry(u64 entry, pgoff_t index, kho_memfd_take_fn take,
+				void *arg, u64 *take_ns)
+{
+	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
+	u64 start = kho_memfd_folio_clock();
+	struct folio *folio;
+
+	/*
+	 * The list was checked, so only a corrupt list that names one folio
+	 * twice gets here without it: an error, not a bug.
+	 */
+	folio = kho_restore_folio(entry & PAGE_MASK);
+	*take_ns += kho_memfd_folio_clock() - start;
+	if (!folio)
+		return -EINVAL;
+	if (folio_order(folio) != order) {
+		folio_put(folio);
+		return -EINVAL;
+	}
+	return take(folio, index, arg);
+}
+
+/*
+ * Take every folio of a checked list back, in file order, into @take; the
+ * list's own pages are freed on the way. Only @take can still fail here;
+ * the folios not taken yet are then released by finish.
+ */
+static int kho_memfd_take_all(const struct kho_memfd_in *in, kho_memfd_take_fn take,
+			      void *arg, u64 *take_ns)
+{
+	phys_addr_t phys = in->pages;
+	pgoff_t index = 0;
+	int err = 0;
+
+	while (index < in->nr_pages) {
+		struct page *page = kho_restore_pages(phys, 1);
+		const struct kho_memfd_chunk *chunk;
+		unsigned long i;
+		u64 entry;
+
+		/* A chunk listed twice: its first visit took it. */
+		if (!page)
+			return -EINVAL;
+		chunk = page_address(page);
+		for (i = 0; !err && i < chunk->nr; i++) {
+			entry = chunk->entries[i];
+			err = kho_memfd_take_entry(entry, index, take, arg, take_ns);
+			index += 1UL << (entry & KHO_MEMFD_ENTRY_ORDER);
+		}
+		phys = chunk->next;
+		__free_page(page);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A shmem memfd's folio goes into its page cache at @index. */
+static int kho_memfd_take_shmem(struct folio *folio, pgoff_t index, void *file)
+{
+	int err = shmem_insert_folio(file, folio, index);
+
+	folio_put(folio);
+	return err;
+}
+
+#ifdef CONFIG_HUGETLBFS
+/*
+ * A hugetlb memfd's huge page becomes a page in use of its pool at boot,
+ * kept in @in->folios until the restore.
+ */
+static int kho_memfd_take_huge(struct folio *folio, pgoff_t index, void *arg)
+{
+	struct kho_memfd_in *in = arg;
+	int err;
+
+	err = hugetlb_kho_claim_folio(size_to_hstate(in->page_size), folio);
+	if (err) {
+		folio_put(folio);
+		return err;
+	}
+	in->folios[in->nr_claimed++] = folio;
+	return 0;
+}
+
+/* Free the claimed huge pages nobody restored into their pool. */
+static void kho_memfd_unclaim(struct kho_memfd_in *in)
+{
+	while (in->nr_claimed)
+		folio_put(in->folios[--in->nr_claimed]);
+	kvfree(in->folios);
+	in->folios = NULL;
+}
+
+/* Put every claimed huge page into @file, which holds them from then on. */
+static int kho_memfd_fill_huge(struct file *file, struct kho_memfd_in *in)
+{
+	unsigned long i;
+	int err = 0;
+
+	for (i = 0; i < in->nr_claimed; i++) {
+		err = err ?: hugetlb_kho_add_folio(file, in->folios[i], i);
+		folio_put(in->folios[i]);
+	}
+	in->nr_claimed = 0;
+	kho_memfd_unclaim(in);
+	return err;
+}
+#else
+static int kho_memfd_take_huge(struct folio *folio, pgoff_t index, void *arg)
+{
+	folio_put(folio);
+	return -EOPNOTSUPP;
+}
+
+static void kho_memfd_unclaim(struct kho_memfd_in *in) { }
+
+static int kho_memfd_fill_huge(struct file *file, struct kho_memfd_in *in)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * A hugetlb memfd's pages join the pool of their size: without one in
+ * this kernel (no hstate of that size) the memfd cannot be restored here.
+ */
+static int kho_memfd_check_pool(const struct kho_memfd_in *in)
+{
+	if (in->page_size == PAGE_SIZE)
+		return 0;
+#ifdef CONFIG_HUGETLBFS
+	if (size_to_hstate(in->page_size))
+		return 0;
+#endif
+	pr_err("%s: its pages are %llu KiB huge pages, and this kernel has no hugetlb pool of that size\n",
+	       in->name, in->page_size >> 10);
+	return -EOPNOTSUPP;
+}
+
+static struct file *kho_memfd_create(const struct kho_memfd_in *in)
+{
+	char name[KHO_NAME_MAX + 8];
+	struct file *file;
+
+	snprintf(name, sizeof(name), "memfd:%s", in->name);
+	if (in->page_size == PAGE_SIZE)
+		file = shmem_file_setup(name, in->size, VM_NORESERVE);
+	else
+		file = hugetlb_file_setup(name, in->size, VM_NORESERVE,
+					  HUGETLB_ANONHUGE_INODE, ilog2(in->page_size));
+	if (IS_ERR(file))
+		return file;
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	return file;
+}
+
+/*
+ * At boot, the pages of a hugetlb memfd join their pool as pages in use,
+ * which its boot-time allocation left room for (kho_memfd_huge_pages()),
+ * so that nobody else is given them and the pool's counters are right
+ * from the start. A memfd whose pages cannot join keeps the reason for
+ * its restore; finish gives its pages to the page allocator.
+ */
+static void __init kho_memfd_claim(struct kho_memfd_in *in)
+{
+	u64 start = ktime_get_ns(), take_ns = 0;
+	int err;
+
+	err = kho_memfd_check_pool(in);
+	if (err)
+		goto fail;
+	err = -ENOMEM;
+	in->folios = kvcalloc(in->nr_folios, sizeof(*in->folios), GFP_KERNEL);
+	if (!in->folios)
+		goto fail;
+	kho_in_lock();
+	err = kho_memfd_check_list(in);
+	kho_in_unlock();
+	if (!err)
+		err = kho_memfd_take_all(in, kho_memfd_take_huge, in, &take_ns);
+	if (!err) {
+		pr_info("%s: %llu huge pages of %llu KiB in their pool, in %llu us\n",
+			in->name, in->nr_folios, in->page_size >> 10,
+			div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+		return;
+	}
+	kho_memfd_unclaim(in);
+	pr_err("%s: corrupt page list, not restorable\n", in->name);
+fail:
+	in->claim_err = err;
+}
+
+static void __init kho_memfd_claim_all(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < kho_memfds.nr_in; i++)
+		if (kho_memfds.in[i].page_size != PAGE_SIZE)
+			kho_memfd_claim(&kho_memfds.in[i]);
 }
 
 static int __init kho_memfd_parse(void)
@@ -631,154 +961,38 @@ static int __init kho_memfd_parse(void)
 		return -ENOMEM;
 	kho_memfd_read_nodes(kho_in.fdt, node, kho_memfds.in, max, &kho_memfds.nr_in);
 	pr_info("%lu memfd(s) handed over\n", kho_memfds.nr_in);
+	kho_memfd_claim_all();
 	return 0;
 }
 
-/*
- * A chunk of the page list, read in place (it is preserved memory, mapped
- * like all RAM) so a restore can check everything before taking anything.
+/**
+ * kho_memfd_huge_pages - huge pages of a size the handover holds in memfds
+ * @page_size: a hugetlb page size
+ *
+ * For the boot-time allocation of the hugetlb pool of that size, which
+ * counts them as its own: they join it in use when kho_memfd_claim() takes
+ * them. Read from the memfd nodes as kho_memfd_read_nodes() reads them,
+ * up to the first gap, malformed nodes left out; usable from early boot.
+ *
+ * Return: the number of pages, 0 without a valid handover.
  */
-static const struct kho_memfd_chunk *kho_memfd_chunk_at(phys_addr_t phys)
+unsigned long kho_memfd_huge_pages(unsigned long page_size)
 {
-	return phys && kho_in_test(&kho_in, phys, 0) ? phys_to_virt(phys) : NULL;
-}
+	struct kho_memfd_in in;
+	unsigned long n, pages = 0;
+	char name[24];
+	int node, child;
 
-#define KHO_MEMFD_ENTRY_BITS	(PAGE_MASK | KHO_MEMFD_ENTRY_ORDER | KHO_MEMFD_ENTRY_TAIL)
-
-/*
- * Where the check of a page list is: the head entry of the folio being
- * read, and how many of its tail entries are still to come.
- */
-struct kho_memfd_walk {
-	u64 head;
-	unsigned long tails;
-};
-
-/*
- * A head entry starts a preserved folio at an index its order aligns; the
- * (1 << order) - 1 entries after it are its tails, page by page, with the
- * same order. Anything else, unknown bits included, is corrupt.
- */
-static bool kho_memfd_entry_ok(struct kho_memfd_walk *w, u64 entry, pgoff_t index)
-{
-	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
-	phys_addr_t phys = entry & PAGE_MASK;
-	phys_addr_t expected;
-
-	if (entry & ~KHO_MEMFD_ENTRY_BITS)
-		return false;
-	if (entry & KHO_MEMFD_ENTRY_TAIL) {
-		if (!w->tails || order != (w->head & KHO_MEMFD_ENTRY_ORDER))
-			return false;
-		expected = (w->head & PAGE_MASK) +
-			   PFN_PHYS((1UL << order) - w->tails);
-		w->tails--;
-		return phys == expected;
+	node = kho_find_node(KHO_MEMFD_NODE, KHO_MEMFD_COMPATIBLE);
+	for (n = 0; node >= 0; n++) {
+		snprintf(name, sizeof(name), "memfd@%lu", n);
+		child = fdt_subnode_offset(kho_in.fdt, node, name);
+		if (child < 0)
+			break;
+		if (!kho_memfd_parse_one(kho_in.fdt, child, &in) && in.page_size == page_size)
+			pages += in.size / page_size;
 	}
-	if (w->tails || order > KHO_MAX_ORDER || !IS_ALIGNED(index, 1UL << order) ||
-	    !kho_in_test(&kho_in, phys, order))
-		return false;
-	w->head = entry;
-	w->tails = (1UL << order) - 1;
-	return true;
-}
-
-/*
- * Every chunk but the last is full, so the walk ends after at most
- * nr_pages / KHO_MEMFD_CHUNK_ENTRIES + 1 chunks whatever the links say.
- * The caller holds kho_in_lock().
- */
-static int kho_memfd_check_list(const struct kho_memfd_in *in)
-{
-	struct kho_memfd_walk walk = {};
-	const struct kho_memfd_chunk *chunk;
-	phys_addr_t phys = in->pages;
-	pgoff_t index = 0;
-	unsigned long i;
-
-	lockdep_assert_held(&kho_in.lock);
-	while (index < in->nr_pages) {
-		chunk = kho_memfd_chunk_at(phys);
-		if (!chunk || chunk->nr > KHO_MEMFD_CHUNK_ENTRIES ||
-		    index + chunk->nr > in->nr_pages || !chunk->nr ||
-		    (chunk->nr < KHO_MEMFD_CHUNK_ENTRIES && chunk->next))
-			return -EINVAL;
-		for (i = 0; i < chunk->nr; i++, index++)
-			if (!kho_memfd_entry_ok(&walk, chunk->entries[i], index))
-				return -EINVAL;
-		phys = chunk->next;
-	}
-	return phys || walk.tails ? -EINVAL : 0;
-}
-
-/* Put the folio of one entry at @index; tails ride along with their head. */
-static int kho_memfd_restore_entry(struct file *file, u64 entry, pgoff_t index)
-{
-	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
-	struct folio *folio;
-	int err;
-
-	if (entry & KHO_MEMFD_ENTRY_TAIL)
-		return 0;
-	/*
-	 * The list was checked, so only a corrupt list that names one folio
-	 * twice gets here without it: an error, not a bug.
-	 */
-	folio = kho_restore_folio(entry & PAGE_MASK);
-	if (!folio)
-		return -EINVAL;
-	if (folio_order(folio) != order) {
-		folio_put(folio);
-		return -EINVAL;
-	}
-	err = shmem_insert_folio(file, folio, index);
-	folio_put(folio);
-	return err;
-}
-
-/*
- * Take every page of a checked list into @file. Only page cache insertion
- * can still fail here; the memfd is then lost and its remaining pages are
- * released by finish.
- */
-static int kho_memfd_fill(struct file *file, const struct kho_memfd_in *in)
-{
-	phys_addr_t phys = in->pages;
-	pgoff_t index = 0;
-	int err = 0;
-
-	while (index < in->nr_pages) {
-		struct page *page = kho_restore_pages(phys, 1);
-		const struct kho_memfd_chunk *chunk;
-		unsigned long i;
-
-		/* A chunk listed twice: its first visit took it. */
-		if (!page)
-			return -EINVAL;
-		chunk = page_address(page);
-		for (i = 0; !err && i < chunk->nr; i++)
-			err = kho_memfd_restore_entry(file, chunk->entries[i], index + i);
-		index += chunk->nr;
-		phys = chunk->next;
-		__free_page(page);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static struct file *kho_memfd_create(const struct kho_memfd_in *in)
-{
-	char name[KHO_NAME_MAX + 8];
-	struct file *file;
-
-	snprintf(name, sizeof(name), "memfd:%s", in->name);
-	file = shmem_file_setup(name, in->size, VM_NORESERVE);
-	if (IS_ERR(file))
-		return file;
-	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
-	file->f_flags |= O_LARGEFILE;
-	return file;
+	return pages;
 }
 
 static struct kho_memfd_in *kho_memfd_in_find(const char *name)
@@ -792,17 +1006,42 @@ static struct kho_memfd_in *kho_memfd_in_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Can @in be restored? A shmem memfd's list is checked now, a hugetlb
+ * memfd's was when its pages were claimed at boot. A corrupt list makes
+ * the memfd unrestorable; a memfd whose page size has no pool here stays
+ * restorable, if only to be asked again.
+ */
+static int kho_memfd_check(struct kho_memfd_in *in)
+{
+	int err = in->claim_err;
+
+	if (in->page_size == PAGE_SIZE) {
+		kho_in_lock();
+		err = kho_memfd_check_list(in);
+		kho_in_unlock();
+		if (err)
+			pr_err("%s: corrupt page list, not restorable\n", in->name);
+	}
+	if (err == -EINVAL)
+		in->restored = true;
+	return err;
+}
+
 /**
  * kho_memfd_restore - KHO_MEMFD_RESTORE
  * @ucmd: the call
  *
  * Return: 0, -ENOENT for an unknown or already restored name, -EINVAL if
- * the handed-over page list is corrupt (the memfd is then lost). A failure
- * for want of memory before any page was taken leaves it restorable.
+ * the handed-over page list is corrupt (the memfd is then lost),
+ * -EOPNOTSUPP for a hugetlb memfd whose page size this kernel has no pool
+ * for. That, and a failure for want of memory before any page was taken,
+ * leaves it restorable.
  */
 int kho_memfd_restore(struct kho_ucmd *ucmd)
 {
 	struct kho_memfd_restore *cmd = ucmd->cmd;
+	u64 start = ktime_get_ns(), checked, take_ns = 0;
 	struct kho_memfd_in *in;
 	struct file *file;
 	int fd, err;
@@ -817,14 +1056,10 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 		err = -ENOENT;
 		goto unlock;
 	}
-	kho_in_lock();
-	err = kho_memfd_check_list(in);
-	kho_in_unlock();
-	if (err) {
-		pr_err("%s: corrupt page list, not restorable\n", in->name);
-		in->restored = true;
+	err = kho_memfd_check(in);
+	checked = ktime_get_ns();
+	if (err)
 		goto unlock;
-	}
 	/* Whatever can fail for want of memory, before any page is taken. */
 	fd = get_unused_fd_flags(O_RDWR | (cmd->flags & KHO_MEMFD_RESTORE_CLOEXEC ?
 					   O_CLOEXEC : 0));
@@ -843,13 +1078,23 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 		goto put_file;
 
 	in->restored = true;
-	err = kho_memfd_fill(file, in);
+	if (in->page_size == PAGE_SIZE)
+		err = kho_memfd_take_all(in, kho_memfd_take_shmem, file, &take_ns);
+	else
+		err = kho_memfd_fill_huge(file, in);
 	if (err) {
 		pr_err("%s: lost: %d while adding its pages\n", in->name, err);
 		goto put_file;
 	}
 	kho_memfd_set_seals(file, in->seals);
 	fd_install(fd, file);
+	/* Where a restore's time goes: the list's check, or the folios. */
+	pr_info("%s: restored %llu pages in %llu folios: list checked in %llu us, folios taken in %llu us\n",
+		in->name, in->nr_pages, in->nr_folios, div_u64(checked - start, NSEC_PER_USEC),
+		div_u64(ktime_get_ns() - checked, NSEC_PER_USEC));
+	if (IS_ENABLED(CONFIG_KHO_TEST))
+		pr_info("%s: of which %llu us making them folios again\n", in->name,
+			div_u64(take_ns, NSEC_PER_USEC));
 	mutex_unlock(&kho_memfds.lock);
 	return 0;
 
@@ -894,34 +1139,75 @@ unlock:
 }
 
 #ifdef CONFIG_KHO_TEST
+/* Bits a page list entry never has: between the order and the address. */
+#define KHO_MEMFD_ENTRY_UNUSED	(~PAGE_MASK & ~(u64)KHO_MEMFD_ENTRY_ORDER)
+
+static int kho_memfd_corrupt_chunk(const char *how, u64 rnd,
+				   struct kho_memfd_chunk *chunk)
+{
+	u64 *entry = &chunk->entries[rnd % chunk->nr];
+	phys_addr_t nowhere = virt_to_phys(kho_out.hdr);
+
+	rnd /= KHO_MEMFD_CHUNK_ENTRIES;
+	if (!strcmp(how, "memfd-dup"))
+		chunk->entries[1] = chunk->entries[0];
+	else if (!strcmp(how, "memfd-align"))
+		chunk->entries[1] = (chunk->entries[1] & ~KHO_MEMFD_ENTRY_ORDER) |
+			((chunk->entries[0] & KHO_MEMFD_ENTRY_ORDER) + 1);
+	else if (!strcmp(how, "memfd-unpreserved"))
+		chunk->entries[0] = nowhere | (chunk->entries[0] & ~PAGE_MASK);
+	else if (!strcmp(how, "memfd-bits"))
+		*entry |= BIT_ULL(__ffs64(KHO_MEMFD_ENTRY_UNUSED) +
+				  rnd % hweight64(KHO_MEMFD_ENTRY_UNUSED));
+	else if (!strcmp(how, "memfd-order"))
+		chunk->entries[0] = (chunk->entries[0] & ~KHO_MEMFD_ENTRY_ORDER) |
+			(KHO_MAX_ORDER + 1 + rnd % (KHO_MEMFD_ENTRY_ORDER - KHO_MAX_ORDER));
+	else if (!strcmp(how, "memfd-count"))
+		chunk->nr = KHO_MEMFD_CHUNK_ENTRIES + 1 + rnd % SZ_1K;
+	else if (!strcmp(how, "memfd-next"))
+		chunk->next = nowhere;
+	else if (!strcmp(how, "memfd-short"))
+		chunk->nr = 1;
+	else if (!strcmp(how, "memfd-empty"))
+		chunk->nr = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /**
  * kho_memfd_test_corrupt - break the first preserved memfd's page list
- * @how: "memfd-dup": entry 1 names entry 0's folio again; "memfd-tail":
- *	entry 1 becomes a tail entry no head announced
+ * @how: memfd-dup (entry 1 names entry 0's folio again), memfd-align
+ *	(entry 1 of an order its file index, entry 0's folio size, does not
+ *	align), memfd-unpreserved (entry 0 a
+ *	page nobody preserved), memfd-bits (an entry with a bit entries
+ *	never have), memfd-order (entry 0 of an order above the maximum),
+ *	memfd-count (a chunk with more entries than fit), memfd-next (a
+ *	link to a page nobody preserved), memfd-short (too few entries for
+ *	the memfd's pages) or memfd-empty (a chunk without entries)
+ * @rnd: a random number, for the details
+ * @name: set to the memfd's name
+ * @size: room in @name
  *
  * For kho_test's corrupt knob, after freeze: the list is in preserved
- * pages the next kernel reads, which no checksum covers.
+ * pages the next kernel reads, which no checksum covers. Each must make
+ * the restore of that memfd fail with EINVAL.
  *
- * Return: 0, -ENOENT without a preserved memfd of two pages or more,
+ * Return: 0, -ENOENT without a preserved memfd of two folios or more,
  * -EINVAL for an unknown @how.
  */
-int kho_memfd_test_corrupt(const char *how)
+int kho_memfd_test_corrupt(const char *how, u64 rnd, char *name, size_t size)
 {
-	struct kho_memfd_chunk *chunk;
 	struct kho_memfd *mfd;
+	struct page *first;
 	int err = -ENOENT;
 
 	mutex_lock(&kho_memfds.lock);
 	mfd = list_first_entry_or_null(&kho_memfds.out, struct kho_memfd, list);
-	if (mfd && mfd->nr_pages >= 2) {
-		chunk = page_address(list_first_entry(&mfd->chunks, struct page, lru));
-		err = 0;
-		if (sysfs_streq(how, "memfd-dup"))
-			chunk->entries[1] = chunk->entries[0];
-		else if (sysfs_streq(how, "memfd-tail"))
-			chunk->entries[1] |= KHO_MEMFD_ENTRY_TAIL;
-		else
-			err = -EINVAL;
+	if (mfd && mfd->nr_folios >= 2) {
+		strscpy(name, mfd->name, size);
+		first = list_first_entry(&mfd->chunks, struct page, lru);
+		err = kho_memfd_corrupt_chunk(how, rnd, page_address(first));
 	}
 	mutex_unlock(&kho_memfds.lock);
 	return err;
@@ -939,8 +1225,8 @@ void kho_memfd_stats(struct seq_file *m)
 
 	mutex_lock(&kho_memfds.lock);
 	list_for_each_entry(mfd, &kho_memfds.out, list) {
-		seq_printf(m, "memfd %s: %lld bytes, %lu pages\n", mfd->name,
-			   mfd->size, mfd->nr_pages);
+		seq_printf(m, "memfd %s: %lld bytes, %lu pages, %lu folios\n",
+			   mfd->name, mfd->size, mfd->nr_pages, mfd->nr_folios);
 		pages += mfd->nr_pages;
 		chunks += mfd->nr_chunks;
 	}
@@ -948,6 +1234,31 @@ void kho_memfd_stats(struct seq_file *m)
 	seq_printf(m, "memfd list bytes: %lu\n", chunks << PAGE_SHIFT);
 	mutex_unlock(&kho_memfds.lock);
 }
+
+/*
+ * The update is over: forget the handed-over memfds. A restore in flight
+ * holds kho_memfds.lock, so it completes first; later ones find no name.
+ */
+static void kho_memfd_finish(struct kho_handler *handler)
+{
+	unsigned long i;
+
+	mutex_lock(&kho_memfds.lock);
+	for (i = 0; i < kho_memfds.nr_in; i++)
+		kho_memfd_unclaim(&kho_memfds.in[i]);
+	kfree(kho_memfds.in);
+	kho_memfds.in = NULL;
+	kho_memfds.nr_in = 0;
+	mutex_unlock(&kho_memfds.lock);
+}
+
+static struct kho_handler kho_memfd_handler = {
+	.name = KHO_MEMFD_NODE,
+	.compatible = KHO_MEMFD_COMPATIBLE,
+	.serialize = kho_memfd_serialize,
+	.has_state = kho_memfd_has_state,
+	.finish = kho_memfd_finish,
+};
 
 static int __init kho_memfd_init(void)
 {

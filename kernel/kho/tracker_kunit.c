@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/workqueue.h>
 
+#include "fuzz_kunit.h"
 #include "kho_internal.h"
 
 /* Keys under one inner node just above the leaves, and one level higher. */
@@ -880,6 +881,123 @@ static void tracker_validate_beyond_memory(struct kunit *test)
 	free_page((unsigned long)leaf);
 }
 
+/*
+ * The fuzz tracker's folios lie far above any RAM, so that is_usable can
+ * tell a run (never read) from a node (read): none of its runs is a single
+ * page. A node must be one of the tracker's own pages, since any other
+ * page might not be mapped (DEBUG_PAGEALLOC unmaps free ones).
+ */
+#define FUZZ_PFN	BIT(30)
+
+struct fuzz_policy {
+	const struct node_log *nodes;
+};
+
+static bool fuzz_is_usable(phys_addr_t phys, phys_addr_t size, void *arg)
+{
+	const struct fuzz_policy *policy = arg;
+	unsigned int i;
+
+	if (size != PAGE_SIZE)
+		return phys >= PFN_PHYS(FUZZ_PFN) && phys + size > phys;
+	for (i = 0; i < policy->nodes->len; i++)
+		if (phys == policy->nodes->nodes[i])
+			return true;
+	return false;
+}
+
+/* Every node page and the roots, to undo a round's mutations. */
+struct fuzz_copy {
+	u8 roots[KHO_NR_ORDERS * sizeof(struct kho_tracker_root)];
+	u8 nodes[16][PAGE_SIZE];
+};
+
+static void fuzz_save(struct fuzz_copy *c, struct kho_tracker *t,
+		      const struct node_log *log)
+{
+	unsigned int i;
+
+	for (i = 0; i < log->len; i++)
+		memcpy(c->nodes[i], phys_to_virt(log->nodes[i]), PAGE_SIZE);
+	memcpy(c->roots, t->roots, sizeof(c->roots));
+}
+
+static void fuzz_restore(const struct fuzz_copy *c, struct kho_tracker *t,
+			 const struct node_log *log)
+{
+	unsigned int i;
+
+	for (i = 0; i < log->len; i++)
+		memcpy(phys_to_virt(log->nodes[i]), c->nodes[i], PAGE_SIZE);
+	memcpy(t->roots, c->roots, sizeof(c->roots));
+}
+
+static u32 fuzz_crc(struct kho_tracker *t, const struct node_log *log)
+{
+	u32 crc = crc32_le(0, (const u8 *)t->roots,
+			   KHO_NR_ORDERS * sizeof(struct kho_tracker_root));
+	unsigned int i;
+
+	for (i = 0; i < log->len; i++)
+		crc = crc32_le(crc, phys_to_virt(log->nodes[i]), PAGE_SIZE);
+	return crc;
+}
+
+/*
+ * kho_tracker_validate() on random mutations of a real tracker, its roots
+ * and the node pages themselves: pointers anywhere, levels, bitmaps. It
+ * must answer 0 or -EINVAL with a reason, read only nodes it accepted,
+ * write nothing, and stop within its visit budget (cycles and shared
+ * children included).
+ */
+static void tracker_fuzz_validate(struct kunit *test)
+{
+	struct kho_tracker *t = new_tracker(test);
+	struct fuzz_copy *copy = kunit_kzalloc(test, sizeof(*copy), GFP_KERNEL);
+	struct kho_tracker_check budget = { .is_usable = fuzz_is_usable };
+	struct fuzz_policy policy;
+	unsigned int refused = 0, i;
+	struct node_log *log;
+	struct kho_fuzz f;
+	const char *why;
+	u32 crc;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	set_range(test, t, FUZZ_PFN, 10, 0);
+	set_range(test, t, FUZZ_PFN + L2_SPAN + 64, 3, 0);
+	set_range(test, t, FUZZ_PFN + (1UL << 24), 2, 9);
+	KUNIT_ASSERT_EQ(test, kho_tracker_set(t, FUZZ_PFN << 1, KHO_MAX_ORDER), 0);
+	log = walk_nodes(test, t);
+	KUNIT_ASSERT_LE(test, log->len, ARRAY_SIZE(copy->nodes));
+	policy.nodes = log;
+	budget.arg = &policy;
+	budget.max_nodes = 2 * log->len;
+	fuzz_save(copy, t, log);
+	why = NULL;
+	KUNIT_ASSERT_EQ(test, kho_tracker_validate(t, &budget, &why), 0);
+
+	kho_fuzz_init(&f, KHO_FUZZ_SEED + 3);
+	while (kho_fuzz_next(&f)) {
+		i = kho_fuzz_u32(&f, log->len + 1);
+		if (i == log->len)
+			kho_fuzz_mutate(&f, t->roots, sizeof(copy->roots));
+		else
+			kho_fuzz_mutate(&f, phys_to_virt(log->nodes[i]), PAGE_SIZE);
+		crc = fuzz_crc(t, log);
+		why = NULL;
+		ret = kho_tracker_validate(t, &budget, &why);
+		kho_fuzz_expect(test, &f, ret, why, "tracker");
+		KUNIT_EXPECT_EQ(test, fuzz_crc(t, log), crc);
+		refused += ret != 0;
+		fuzz_restore(copy, t, log);
+	}
+	kunit_info(test, "%u rounds, %u refused", f.round - 1, refused);
+	KUNIT_EXPECT_GT(test, refused, 0U);
+	why = NULL;
+	KUNIT_EXPECT_EQ(test, kho_tracker_validate(t, &budget, &why), 0);
+}
+
 struct race_worker {
 	struct work_struct work;
 	struct kho_tracker *t;
@@ -1142,6 +1260,7 @@ static struct kunit_case kho_tracker_cases[] = {
 	KUNIT_CASE(tracker_validate_run_unusable),
 	KUNIT_CASE(tracker_validate_order_too_high),
 	KUNIT_CASE(tracker_validate_beyond_memory),
+	KUNIT_CASE(tracker_fuzz_validate),
 	KUNIT_CASE(tracker_concurrent),
 	KUNIT_CASE(tracker_claim),
 	KUNIT_CASE(tracker_claim_race),

@@ -76,6 +76,8 @@ void edu_vfio_init(struct edu_vfio *ev)
 	ev->device_fd = -1;
 	ev->iommufd = -1;
 	ev->dma_limit = EDU_DMA_ADDR_LIMIT;
+	ev->vendor = EDU_VENDOR_ID;
+	ev->device = EDU_DEVICE_ID;
 }
 
 /* Read a small sysfs attribute into @buf without its trailing newline. */
@@ -130,8 +132,8 @@ static int sysfs_read_ulong(const char *path, unsigned long *val)
 	return 0;
 }
 
-/* 0 if @bdf is an edu device, -ENODEV if it is another device. */
-static int pci_is_edu(const char *bdf)
+/* 0 if @bdf is the kind of device @ev drives, -ENODEV if it is another. */
+static int pci_is_ours(const struct edu_vfio *ev, const char *bdf)
 {
 	unsigned long vendor, device;
 	char path[SYSFS_PATH_LEN];
@@ -145,7 +147,7 @@ static int pci_is_edu(const char *bdf)
 	ret = sysfs_read_ulong(path, &device);
 	if (ret)
 		return ret;
-	if (vendor != EDU_VENDOR_ID || device != EDU_DEVICE_ID)
+	if (vendor != ev->vendor || device != ev->device)
 		return -ENODEV;
 	return 0;
 }
@@ -173,16 +175,16 @@ static int find_nth_edu(struct edu_vfio *ev, unsigned int n)
 		return ev_fail(ev, errno, "scan " SYSFS_PCI_DEVICES);
 	for (i = 0; i < nr; i++) {
 		if (ret == -ENODEV && names[i]->d_name[0] != '.' &&
-		    pci_is_edu(names[i]->d_name) == 0 && seen++ == n)
+		    pci_is_ours(ev, names[i]->d_name) == 0 && seen++ == n)
 			ret = ev_set_bdf(ev, names[i]->d_name);
 		free(names[i]);
 	}
 	free(names);
 	if (ret == -ENODEV)
 		return ev_fail(ev, 0,
-			       "%u %04x:%04x (edu) device(s) in " SYSFS_PCI_DEVICES
-			       ", no edu number %u (from 0)",
-			       seen, EDU_VENDOR_ID, EDU_DEVICE_ID, n);
+			       "%u %04x:%04x device(s) in " SYSFS_PCI_DEVICES
+			       ", no number %u (from 0)",
+			       seen, ev->vendor, ev->device, n);
 	return ret;
 }
 
@@ -195,10 +197,10 @@ int edu_vfio_find(struct edu_vfio *ev, const char *bdf)
 	ret = ev_set_bdf(ev, bdf);
 	if (ret)
 		return ret;
-	ret = pci_is_edu(ev->bdf);
+	ret = pci_is_ours(ev, ev->bdf);
 	if (ret == -ENODEV)
-		return ev_fail(ev, 0, "%s is not an edu device (%04x:%04x)",
-			       ev->bdf, EDU_VENDOR_ID, EDU_DEVICE_ID);
+		return ev_fail(ev, 0, "%s is not a %04x:%04x device",
+			       ev->bdf, ev->vendor, ev->device);
 	if (ret)
 		return ev_fail(ev, -ret,
 			       "read " SYSFS_PCI_DEVICES "/%s/{vendor,device}",

@@ -77,6 +77,7 @@ struct edu_vfio {
 	void *bar0;			/* mmap of BAR0, NULL: use pread */
 	int bar0_mmap_errno;		/* why BAR0 is not mmapped, 0 if it is */
 	u64 dma_limit;			/* bus addresses reach below this */
+	u16 vendor, device;		/* the PCI IDs looked for: edu's by default */
 	char err[320];			/* reason for the last failure */
 };
 

@@ -16,6 +16,7 @@
  *                                     (restored earlier in this process)
  *   kho_memfd finish                  KHO_FINISH
  *   kho_memfd absent NAME             nothing can be restored any more
+ *   kho_memfd gone NAME               NAME cannot be restored (ENOENT)
  *
  * Commands combine in one run ("restore vm-ram 4M 1 dma vm-ram"): restored
  * memfds live in the process. SIZE takes a K, M or G suffix and must be a
@@ -41,6 +42,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include <linux/kho.h>
 
@@ -57,6 +59,10 @@
 #ifndef MFD_EXEC
 #define MFD_EXEC		0x0010U
 #endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB		0x0004U
+#endif
+#define MFD_HUGE_SHIFT		26	/* log2 of the page size, as mmap's */
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ	22
 #endif
@@ -70,6 +76,21 @@
 #define BIT_ULL(n)		(1ULL << (n))
 #define PAGEMAP_PRESENT		BIT_ULL(63)
 #define PAGEMAP_PFN_MASK	(BIT_ULL(55) - 1)
+#define KPAGEFLAGS_PATH		"/proc/kpageflags"
+#define KPF_COMPOUND_HEAD	15
+#define KPF_COMPOUND_TAIL	16
+#define KPF_HUGE		17
+#define KPF_THP			22
+/*
+ * A saved page word is the page's pfn and, above any pfn, its place in
+ * its folio as /proc/kpageflags tells it: two memfds whose words are equal
+ * have the same folios, at the same pfns, of the same orders.
+ */
+#define PAGE_FOLIO_HEAD		BIT_ULL(62)
+#define PAGE_FOLIO_TAIL		BIT_ULL(61)
+#define PAGE_FOLIO_THP		BIT_ULL(60)
+#define PAGE_FOLIO_HUGETLB	BIT_ULL(59)
+#define PAGE_PFN(word)		((word) & PAGEMAP_PFN_MASK)
 
 #define PFNS_SUFFIX		".pfns"
 /* The seals of NAME.pfns: everything but F_SEAL_EXEC and FUTURE_WRITE. */
@@ -85,6 +106,12 @@
 
 static size_t page_size;
 static int kho_fd = -1;
+/*
+ * memfd_create() flags of the memfds preserve and fail-nth make, and their
+ * huge page size (0: shmem): see "hugetlb PAGESIZE".
+ */
+static unsigned int huge_flags;
+static u64 huge_size;
 
 /* A memfd restored in this process, for later commands (dma). */
 struct restored {
@@ -133,6 +160,14 @@ static u64 prng_diffs(const u64 *p, u64 first_word, u64 nr_words, u64 seed,
 			*first = i;
 	}
 	return n;
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* FNV-1a over the bytes of the pfns. */
@@ -289,7 +324,8 @@ static int expect_seals(int fd, int want)
 /* Grow by a page and shrink back: the size is not frozen. */
 static int expect_resizable(int fd, u64 size)
 {
-	if (ftruncate(fd, size + page_size))
+	/* hugetlbfs sizes are whole huge pages */
+	if (ftruncate(fd, size + (huge_size ?: page_size)))
 		return fail_errno("ftruncate to grow");
 	if (ftruncate(fd, size))
 		return fail_errno("ftruncate to shrink");
@@ -399,7 +435,7 @@ static int expect_stats_memfd(const char *name, u64 size, u64 pages)
 
 	if (read_stats(&s))
 		return -1;
-	snprintf(line, sizeof(line), "memfd %s: %llu bytes, %llu pages\n", name,
+	snprintf(line, sizeof(line), "memfd %s: %llu bytes, %llu pages, ", name,
 		 (unsigned long long)size, (unsigned long long)pages);
 	if (!strstr(s.text, line))
 		return fail("no line '%.*s' in " KHO_STATS, (int)strlen(line) - 1,
@@ -409,9 +445,57 @@ static int expect_stats_memfd(const char *name, u64 size, u64 pages)
 
 /* ---- pagemap ----------------------------------------------------------- */
 
+/* Add each page's place in its folio (PAGE_FOLIO_*) to its pfn. */
+static int read_folio_shape(u64 *pfns, u64 nr)
+{
+	u64 i, flags;
+	int fd;
+
+	fd = open(KPAGEFLAGS_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno("open " KPAGEFLAGS_PATH);
+	for (i = 0; i < nr; i++) {
+		if (pread(fd, &flags, 8, pfns[i] * 8) != 8) {
+			close(fd);
+			return fail_errno("read " KPAGEFLAGS_PATH " of pfn %#llx",
+					  (unsigned long long)pfns[i]);
+		}
+		if (flags & BIT_ULL(KPF_COMPOUND_HEAD))
+			pfns[i] |= PAGE_FOLIO_HEAD;
+		if (flags & BIT_ULL(KPF_COMPOUND_TAIL))
+			pfns[i] |= PAGE_FOLIO_TAIL;
+		if (flags & BIT_ULL(KPF_THP))
+			pfns[i] |= PAGE_FOLIO_THP;
+		if (flags & BIT_ULL(KPF_HUGE))
+			pfns[i] |= PAGE_FOLIO_HUGETLB;
+	}
+	close(fd);
+	return 0;
+}
+
 /*
- * The page frame numbers of the @nr pages mapped at @va. The mapping is
- * populated first, so that every page has its page table entry.
+ * Folios in @words (pages that are no folio's tail), and the huge ones:
+ * THP or hugetlb.
+ */
+static void count_folios(const u64 *words, u64 nr, u64 *folios, u64 *huge)
+{
+	u64 i;
+
+	*folios = *huge = 0;
+	for (i = 0; i < nr; i++) {
+		if (words[i] & PAGE_FOLIO_TAIL)
+			continue;
+		(*folios)++;
+		if ((words[i] & PAGE_FOLIO_HEAD) &&
+		    (words[i] & (PAGE_FOLIO_THP | PAGE_FOLIO_HUGETLB)))
+			(*huge)++;
+	}
+}
+
+/*
+ * The page words (pfn and place in its folio) of the @nr pages mapped at
+ * @va. The mapping is populated first, so that every page has its page
+ * table entry.
  */
 static int read_pfns(const u8 *va, u64 nr, u64 *pfns)
 {
@@ -446,7 +530,7 @@ static int read_pfns(const u8 *va, u64 nr, u64 *pfns)
 			return fail(PAGEMAP_PATH " hides the pfn of page %llu (not root?)",
 				    (unsigned long long)i);
 	}
-	return 0;
+	return read_folio_shape(pfns, nr);
 }
 
 static u8 *map_memfd(int fd, u64 size)
@@ -574,10 +658,14 @@ static int check_preserve_files(int fd)
 	if (huge_fd < 0) {
 		fail_errno("memfd_create MFD_HUGETLB");
 	} else {
-		ret = expect(preserve(huge_fd, "huge"), EOPNOTSUPP);
+		ret = preserve(huge_fd, "huge");
+		if (ret)
+			fail("%s", errname(-ret));
+		else if (unpreserve("huge"))
+			ret = fail("accepted, but unpreserve failed");
 		close(huge_fd);
 	}
-	tap(ret, "preserve a hugetlb memfd -> EOPNOTSUPP");
+	tap(ret, "preserve an empty hugetlb memfd -> accepted (and unpreserved)");
 	return 0;
 }
 
@@ -835,21 +923,33 @@ static int fault_settings_restore(void)
 	return ret;
 }
 
-/* A fresh memfd of SMALL_SIZE: first half written, second half holes. */
+/* The fail-nth memfd's size: SMALL_SIZE, or two huge pages. */
+static u64 fail_nth_size(void)
+{
+	return huge_size ? 2 * huge_size : SMALL_SIZE;
+}
+
+/*
+ * A fresh memfd of fail_nth_size(): first half written, second half holes
+ * (written through a mapping: hugetlbfs has no write()).
+ */
 static int fail_nth_memfd(void)
 {
-	static u8 buf[SMALL_SIZE / 2];
+	u64 size = fail_nth_size();
+	void *map;
 	int fd;
 
-	fd = new_memfd("kho-fail-nth", SMALL_SIZE, MFD_ALLOW_SEALING | MFD_EXEC);
+	fd = new_memfd("kho-fail-nth", size, MFD_ALLOW_SEALING | MFD_EXEC | huge_flags);
 	if (fd < 0)
 		return -1;
-	memset(buf, 0xa5, sizeof(buf));
-	if (pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf)) {
-		fail_errno("pwrite");
+	map = mmap(NULL, size / 2, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		fail_errno("mmap the first half");
 		close(fd);
 		return -1;
 	}
+	memset(map, 0xa5, size / 2);
+	munmap(map, size / 2);
 	return fd;
 }
 
@@ -859,7 +959,7 @@ static int fail_nth_state(unsigned int n, int fd, int seals0)
 	char inner[512];
 
 	if (!expect_nothing_preserved() && !expect_seals(fd, seals0) &&
-	    !expect_resizable(fd, SMALL_SIZE))
+	    !expect_resizable(fd, fail_nth_size()))
 		return 0;
 	snprintf(inner, sizeof(inner), "%.500s", why);
 	return fail("N=%u: after the call: %s", n, inner);
@@ -960,9 +1060,16 @@ static void check_fail_nth(void)
 		ret = -1;
 	if (!r.failed && ret > 0)
 		ret = fail("no allocation of KHO_MEMFD_PRESERVE could be failed");
-	tap(ret < 0, "fail-nth: KHO_MEMFD_PRESERVE, N=1..%u tried: %u failed (ENOMEM), %u absorbed",
-	    r.tried, r.failed, r.absorbed);
+	tap(ret < 0, "fail-nth: KHO_MEMFD_PRESERVE (%s), N=1..%u tried: %u failed, %u absorbed",
+	    huge_size ? "hugetlb" : "shmem", r.tried, r.failed, r.absorbed);
 	tap(expect_nothing_preserved(), "after fail-nth: nothing preserved");
+}
+
+/* fail-nth: the fail-nth pass over KHO_MEMFD_PRESERVE alone. */
+static void cmd_fail_nth(void)
+{
+	if (tap(open_kho(), "open " KHO_DEV))
+		check_fail_nth();
 }
 
 static void cmd_errors(void)
@@ -1051,14 +1158,14 @@ static int expect_out_of_scratch(const u64 *pfns, u64 nr, const u64 *before)
 		return fail("no scratch range in " KHO_DEBUGFS "/out/scratch");
 	for (i = 0; i < nr; i++) {
 		for (s = 0; s < nr_scratch; s++) {
-			pa = pfns[i] * page_size;
+			pa = PAGE_PFN(pfns[i]) * page_size;
 			if (pa >= base[s] && pa - base[s] < size[s])
 				in++;
-			pa = before ? before[i] * page_size : 0;
+			pa = before ? PAGE_PFN(before[i]) * page_size : 0;
 			if (before && pa >= base[s] && pa - base[s] < size[s])
 				was_in++;
 		}
-		if (before && before[i] != pfns[i])
+		if (before && PAGE_PFN(before[i]) != PAGE_PFN(pfns[i]))
 			moved++;
 	}
 	if (before)
@@ -1072,12 +1179,13 @@ static int expect_out_of_scratch(const u64 *pfns, u64 nr, const u64 *before)
 static void cmd_preserve(const char *name, u64 size, u64 seed)
 {
 	u64 nr = size / page_size, first = 0, n, *pfns = NULL, *before = NULL;
+	u64 folios, huge, t;
 	u8 *map = NULL;
 	int fd, ret;
 
 	if (!tap(open_kho(), "open " KHO_DEV))
 		return;
-	fd = new_memfd(name, size, MFD_ALLOW_SEALING | MFD_EXEC);
+	fd = new_memfd(name, size, MFD_ALLOW_SEALING | MFD_EXEC | huge_flags);
 	if (fd >= 0) {
 		map = map_memfd(fd, size);
 		if (!map) {
@@ -1104,11 +1212,15 @@ static void cmd_preserve(const char *name, u64 size, u64 seed)
 		free(before);
 		before = NULL;
 	}
+	t = now_ns();
 	ret = preserve(fd, name);
-	if (ret)
+	t = now_ns() - t;
+	if (ret) {
 		fail("%s", errname(-ret));
-	else
+	} else {
+		printf("kho_memfd: time preserve %s ns=%llu\n", name, (unsigned long long)t);
 		ret = expect_seals(fd, F_SEAL_EXEC | SIZE_FROZEN);
+	}
 	if (!ret)
 		ret = expect_stats_memfd(name, size, nr);
 	if (!tap(ret, "KHO_MEMFD_PRESERVE %s: size frozen, in stats", name))
@@ -1126,9 +1238,12 @@ static void cmd_preserve(const char *name, u64 size, u64 seed)
 		     (unsigned long long)n, (unsigned long long)first * 8) : 0,
 	    "contents intact after preservation");
 	tap(preserve_pfns(name, pfns, nr), "the pfns preserved in %s" PFNS_SUFFIX, name);
-	printf("kho_memfd: preserved %s size=%llu seed=%llu pages=%llu pfnsum=%016llx\n",
+	count_folios(pfns, nr, &folios, &huge);
+	printf("kho_memfd: preserved %s size=%llu seed=%llu pages=%llu pfnsum=%016llx",
 	       name, (unsigned long long)size, (unsigned long long)seed,
 	       (unsigned long long)nr, (unsigned long long)pfn_hash(pfns, nr));
+	printf(" folios=%llu huge=%llu\n", (unsigned long long)folios,
+	       (unsigned long long)huge);
 out:
 	free(before);
 	free(pfns);
@@ -1194,8 +1309,12 @@ static u64 *read_saved_pfns(int fd, u64 nr)
 	return pfns;
 }
 
-/* The pages mapped at @map are those of @saved, page by page. */
-static int compare_pfns(const u8 *map, const u64 *saved, u64 nr, u64 *hash)
+/*
+ * The pages mapped at @map are those of @saved, page by page, in the same
+ * folios; @hash and @folios/@huge (count_folios()) describe them.
+ */
+static int compare_pfns(const u8 *map, const u64 *saved, u64 nr, u64 *hash,
+			u64 *folios, u64 *huge)
 {
 	u64 *now = malloc(nr * 8), i, n = 0, first = 0;
 	int ret;
@@ -1209,8 +1328,9 @@ static int compare_pfns(const u8 *map, const u64 *saved, u64 nr, u64 *hash)
 				first = i;
 		}
 		*hash = pfn_hash(now, nr);
+		count_folios(now, nr, folios, huge);
 		if (n)
-			ret = fail("%llu of %llu pages moved, first %llu: pfn %#llx, was %#llx",
+			ret = fail("%llu of %llu pages changed, first %llu: %#llx, was %#llx",
 				   (unsigned long long)n, (unsigned long long)nr,
 				   (unsigned long long)first,
 				   (unsigned long long)now[first],
@@ -1244,7 +1364,7 @@ static void cmd_restore(const char *name, u64 size, u64 seed)
 {
 	struct restored *r = &restored[nr_restored];
 	char pname[KHO_NAME_MAX];
-	u64 nr = size / page_size, n, first = 0, hash = 0;
+	u64 nr = size / page_size, n, first = 0, hash = 0, folios = 0, huge = 0, t;
 	int fd = -1, pfd = -1, ret;
 
 	if (!tap(open_kho(), "open " KHO_DEV) || name_pfns(pname, name) ||
@@ -1257,8 +1377,12 @@ static void cmd_restore(const char *name, u64 size, u64 seed)
 				    PFNS_SEALS, 0);
 	tap(ret, "%s and %s listed with their size and seals, not restored", name, pname);
 
+	t = now_ns();
 	ret = restore(name, &fd);
+	t = now_ns() - t;
 	tap(ret ? fail("%s", errname(-ret)) : 0, "KHO_MEMFD_RESTORE %s", name);
+	if (!ret)
+		printf("kho_memfd: time restore %s ns=%llu\n", name, (unsigned long long)t);
 	ret = restore(pname, &pfd);
 	tap(ret ? fail("%s", errname(-ret)) : 0, "KHO_MEMFD_RESTORE %s", pname);
 	if (fd < 0 || pfd < 0)
@@ -1280,8 +1404,9 @@ static void cmd_restore(const char *name, u64 size, u64 seed)
 	    "%s: every byte as seed %llu made it", name, (unsigned long long)seed);
 
 	r->pfns = read_saved_pfns(pfd, nr);
-	ret = r->pfns ? compare_pfns(r->map, r->pfns, nr, &hash) : -1;
-	tap(ret, "%s: the pfn of every page (pagemap) is the one kernel A saw", name);
+	ret = r->pfns ? compare_pfns(r->map, r->pfns, nr, &hash, &folios, &huge) : -1;
+	tap(ret, "%s: the pfn and folio of every page are kernel A's (pagemap, kpageflags)",
+	    name);
 
 	tap(expect_no_restore(name), "restore %s again -> ENOENT", name);
 	tap(expect_no_restore("no-such-memfd"), "restore an unknown name -> ENOENT");
@@ -1291,9 +1416,11 @@ static void cmd_restore(const char *name, u64 size, u64 seed)
 		ret = expect_listed(pname, (nr * 8 + page_size - 1) / page_size * page_size,
 				    PFNS_SEALS, 1);
 	tap(ret, "list shows restored=1 for %s and %s", name, pname);
-	printf("kho_memfd: restored %s size=%llu seed=%llu pages=%llu pfnsum=%016llx\n",
+	printf("kho_memfd: restored %s size=%llu seed=%llu pages=%llu pfnsum=%016llx",
 	       name, (unsigned long long)size, (unsigned long long)seed,
 	       (unsigned long long)nr, (unsigned long long)hash);
+	printf(" folios=%llu huge=%llu\n", (unsigned long long)folios,
+	       (unsigned long long)huge);
 
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->fd = fd;
@@ -1318,7 +1445,7 @@ static u64 dma_iova(const struct restored *r)
 
 	for (iova = DMA_IOVA_START; iova + len <= EDU_DMA_ADDR_LIMIT; iova += len) {
 		for (i = 0; i < r->nr_pages; i++) {
-			pa = r->pfns[i] * page_size;
+			pa = PAGE_PFN(r->pfns[i]) * page_size;
 			if (pa >= iova && pa < iova + len)
 				break;
 		}
@@ -1362,7 +1489,7 @@ static void cmd_dma(const char *name)
 {
 	struct restored *r = NULL;
 	struct edu_vfio ev;
-	u64 iova = 0, hash;
+	u64 iova = 0, hash, folios, huge;
 	unsigned int i;
 	bool mapped = false;
 	int ret;
@@ -1389,8 +1516,8 @@ static void cmd_dma(const char *name)
 	if (!tap(ret, "dma: IOMMU_IOAS_MAP of all of %s at IOVA %#llx", name,
 		 (unsigned long long)iova))
 		goto out;
-	tap(compare_pfns(r->map, r->pfns, r->nr_pages, &hash),
-	    "dma: pinned by IOAS_MAP, every page still at kernel A's pfn");
+	tap(compare_pfns(r->map, r->pfns, r->nr_pages, &hash, &folios, &huge),
+	    "dma: pinned by IOAS_MAP, every page still at kernel A's pfn, in its folio");
 
 	ret = edu_vfio_attach(&ev) || edu_vfio_setup_bar(&ev) ||
 	      edu_check_alive(&ev) ? fail("%s", ev.err) : 0;
@@ -1429,9 +1556,9 @@ static void cmd_finish(void)
 	tap(expect(finish(), EALREADY), "KHO_FINISH again -> EALREADY");
 }
 
-static void cmd_absent(const char *name)
+/* NAME was not handed over (others may have been). */
+static void cmd_gone(const char *name)
 {
-	struct kho_memfd_list l;
 	int fd = -1;
 
 	if (!tap(open_kho(), "open " KHO_DEV))
@@ -1439,6 +1566,13 @@ static void cmd_absent(const char *name)
 	tap(expect(restore(name, &fd), ENOENT), "restore %s -> ENOENT", name);
 	if (fd >= 0)
 		close(fd);
+}
+
+static void cmd_absent(const char *name)
+{
+	struct kho_memfd_list l;
+
+	cmd_gone(name);
 	tap(expect(list(0, &l), ENOENT), "list -> ENOENT, nothing left to restore");
 }
 
@@ -1448,6 +1582,106 @@ static void cmd_absent(const char *name)
  * NAME's page list was corrupted on purpose: its restore must fail with
  * EINVAL, and the memfd stay gone (listed as restored, ENOENT again).
  */
+#define HUGEPAGES_SYSFS		"/sys/kernel/mm/hugepages/hugepages-"
+
+/* One pool counter, or -1 with a reason. */
+static long long pool_counter(const char *pool_kb, const char *counter)
+{
+	char path[128], text[32];
+
+	snprintf(path, sizeof(path), HUGEPAGES_SYSFS "%skB/%s", pool_kb, counter);
+	if (read_file(path, text, sizeof(text)))
+		return -1;
+	return strtoll(text, NULL, 10);
+}
+
+/*
+ * "kho_memfd: pools 2048kB nr=N free=F resv=R surplus=S 1048576kB ...":
+ * the counters of the 2 MiB and 1 GiB hugetlb pools, as they are while
+ * this process holds what it restored.
+ */
+static void cmd_pools(void)
+{
+	static const char *const pools[] = { "2048", "1048576" };
+	unsigned int i;
+
+	printf("kho_memfd: pools");
+	for (i = 0; i < ARRAY_SIZE(pools); i++)
+		printf(" %skB nr=%lld free=%lld resv=%lld surplus=%lld", pools[i],
+		       pool_counter(pools[i], "nr_hugepages"),
+		       pool_counter(pools[i], "free_hugepages"),
+		       pool_counter(pools[i], "resv_hugepages"),
+		       pool_counter(pools[i], "surplus_hugepages"));
+	printf("\n");
+}
+
+/*
+ * NAME is a hugetlb memfd of a page size this kernel has no pool for: its
+ * restore fails with EOPNOTSUPP, again and again, and leaves it listed as
+ * not restored (finish frees its pages).
+ */
+static void cmd_unsupported(const char *name)
+{
+	struct kho_memfd_list l;
+	int fd = -1, ret;
+	u32 i;
+
+	if (!tap(open_kho(), "open " KHO_DEV))
+		return;
+	ret = expect(restore(name, &fd), EOPNOTSUPP);
+	if (!ret)
+		ret = expect(restore(name, &fd), EOPNOTSUPP);
+	tap(ret, "restore %s (no pool of its page size) -> EOPNOTSUPP, twice", name);
+	if (fd >= 0)
+		close(fd);
+	for (i = 0, ret = fail("%s not listed", name); !list(i, &l); i++)
+		if (!strcmp(l.out_name, name))
+			ret = l.out_restored ? fail("%s listed as restored", name) : 0;
+	tap(ret, "%s still listed as not restored", name);
+}
+
+/*
+ * A hugetlb memfd with more holes than its pool has free pages: preserve
+ * fails with ENOMEM filling them, and nothing changed (seals, size,
+ * nothing preserved, the pool as it was).
+ */
+static void cmd_exhaust(void)
+{
+	long long free_before, free_after;
+	char pool_kb[24];
+	u64 size;
+	int fd, seals0, ret;
+
+	if (!tap(open_kho(), "open " KHO_DEV) ||
+	    !tap(huge_size ? 0 : fail("no hugetlb page size set"), "exhaust: hugetlb memfds"))
+		return;
+	snprintf(pool_kb, sizeof(pool_kb), "%llu", (unsigned long long)(huge_size >> 10));
+	free_before = pool_counter(pool_kb, "free_hugepages");
+	size = (u64)(free_before + 1) * huge_size;
+	fd = new_memfd("kho-exhaust", size, MFD_ALLOW_SEALING | MFD_EXEC | huge_flags);
+	if (!tap(fd < 0 || free_before < 0, "exhaust: memfd of %lld + 1 huge pages, all holes",
+		 free_before))
+		return;
+	seals0 = get_seals(fd);
+	ret = expect(preserve(fd, "exhaust"), ENOMEM);
+	tap(ret, "exhaust: preserve -> ENOMEM (the pool cannot fill its holes)");
+	ret = expect_nothing_preserved();
+	if (!ret)
+		ret = expect_seals(fd, seals0);
+	if (!ret)
+		ret = expect_resizable(fd, size);
+	/* The holes it filled are the memfd's, until it is closed. */
+	close(fd);
+	free_after = pool_counter(pool_kb, "free_hugepages");
+	if (!ret && free_after != free_before)
+		ret = fail("%lld free huge pages after close, %lld before", free_after,
+			   free_before);
+	if (!ret && pool_counter(pool_kb, "resv_hugepages"))
+		ret = fail("%lld huge pages reserved after close",
+			   pool_counter(pool_kb, "resv_hugepages"));
+	tap(ret, "exhaust: nothing preserved, seals, size and pool as before once closed");
+}
+
 static void cmd_broken(const char *name)
 {
 	struct kho_memfd_list l;
@@ -1577,6 +1811,25 @@ struct command {
 	int nr_args;		/* NAME SIZE SEED: 3 */
 };
 
+/* ---- hugetlb PAGESIZE ------------------------------------------------- */
+
+/*
+ * The memfds the next preserve commands make: hugetlb ones of PAGESIZE
+ * (2M, 1G) pages, or with 0 shmem ones again.
+ */
+static void cmd_hugetlb(const char *arg)
+{
+	u64 size = 0;
+
+	if (strcmp(arg, "0") && (!parse_size(arg, &size) || (size & (size - 1)))) {
+		tap(fail("hugetlb %s: not 0 or a power of two", arg), "hugetlb %s", arg);
+		return;
+	}
+	huge_flags = size ? MFD_HUGETLB | (unsigned int)__builtin_ctzll(size) << MFD_HUGE_SHIFT : 0;
+	huge_size = size;
+	diag("memfds from now on: %s", size ? "hugetlb" : "shmem");
+}
+
 static const struct command commands[] = {
 	{ "errors", 0 },
 	{ "preserve", 3 },
@@ -1586,6 +1839,12 @@ static const struct command commands[] = {
 	{ "absent", 1 },
 	{ "race", 3 },
 	{ "broken", 1 },
+	{ "gone", 1 },
+	{ "hugetlb", 1 },
+	{ "pools", 0 },
+	{ "fail-nth", 0 },
+	{ "exhaust", 0 },
+	{ "unsupported", 1 },
 };
 
 static const struct command *find_command(const char *name)
@@ -1640,6 +1899,18 @@ static void run(const struct command *c, char **args)
 		cmd_race(args[0], size, seed);
 	else if (!strcmp(c->name, "broken"))
 		cmd_broken(args[0]);
+	else if (!strcmp(c->name, "gone"))
+		cmd_gone(args[0]);
+	else if (!strcmp(c->name, "hugetlb"))
+		cmd_hugetlb(args[0]);
+	else if (!strcmp(c->name, "pools"))
+		cmd_pools();
+	else if (!strcmp(c->name, "fail-nth"))
+		cmd_fail_nth();
+	else if (!strcmp(c->name, "exhaust"))
+		cmd_exhaust();
+	else if (!strcmp(c->name, "unsupported"))
+		cmd_unsupported(args[0]);
 	else
 		cmd_absent(args[0]);
 }
@@ -1657,7 +1928,9 @@ int main(int argc, char **argv)
 			"usage: %s COMMAND... with COMMAND one of\n"
 			"  errors | preserve NAME SIZE SEED | restore NAME SIZE SEED |\n"
 			"  dma NAME | finish | absent NAME | race COUNT SIZE SEED |\n"
-			"  broken NAME\n", argv[0]);
+			"  broken NAME | gone NAME | hugetlb PAGESIZE (0: shmem) | pools |\n"
+			"  fail-nth | exhaust | unsupported NAME\n",
+			argv[0]);
 		printf("kho_memfd: FAIL\n");
 		return 2;
 	}

@@ -32,6 +32,24 @@
  *	neither re-attached nor detached and still DMAing, fail-nth over both
  *	preserve ioctls, then closing the preserved device's fd undoes its
  *	preservation (and only its).
+ *   vtd_kho live SEED GEN [again DELAY_MS]
+ *	kernel number GEN after arm (B is 1): the live update of a VMM, each
+ *	step timed ("vtd_kho: step NAME MS ms"): restore the memfd, bind the
+ *	device, IOMMU_KHO_ADOPT, DMA through the frozen domain, rebuild the
+ *	IOAS (X + 3 pages moved to the other spare page) and an HWPT, replace,
+ *	DMA (one to X + 3 pages: it lands in the new page), destroy the
+ *	frozen HWPT, KHO_FINISH. With "again", then preserve memfd, HWPT
+ *	and device again, arm a DMA and kexec, as arm does (GEN up to 15).
+ *   vtd_kho gap-arm SEED, then vtd_kho live SEED 1 gap
+ *	make bench's DMA gap: A's DMAs run back to back until the kexec stops
+ *	them (TSC stamps in page 7), B's first comes as soon as it is bound.
+ *   vtd_kho replace-dma SEED
+ *	kernel B after arm: adopt and rebuild, then replace while a thread
+ *	runs DMAs back to back, the replace's steps stretched
+ *	(kho_test.stretch_ms): every DMA completes with the right bytes.
+ *   vtd_kho adopt-errors SEED
+ *	kernel B after arm, with a second edu: every errno of IOMMU_KHO_ADOPT
+ *	and fail-nth over it, what the adopted HWPT refuses, replace, destroy.
  *
  * The layout: one memfd of 8 pages, mapped and locked.
  *
@@ -56,6 +74,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +98,7 @@
 
 #include "edu_vfio.h"
 #include "tap.h"
+#include "../host/nic_frame.h"
 
 /* Newer than the C library's headers. */
 #ifndef MFD_EXEC
@@ -118,7 +139,7 @@ static const char * const page_names[NR_PAGES] = {
 /* 2^40: tests/qemu.sh starts the edu with dma_mask=0xffffffffff. */
 #define VTD_DMA_LIMIT		0x10000000000ULL
 /* Attempts at a layout where IOVA and physical address tell apart. */
-#define LAYOUT_TRIES		8
+#define LAYOUT_TRIES		16
 
 #define TOKEN_HWPT		0x7674642d68777074ULL	/* "vtd-hwpt" */
 #define TOKEN_DEV		0x7674642d64657631ULL	/* "vtd-dev1" */
@@ -518,22 +539,48 @@ static int ram_bad_page(const struct ram *r)
 	return -1;
 }
 
+/* Pages that hold freed ones, so that a moved page cannot get its old one. */
+struct junk {
+	void *map;
+	int pipe[2];
+};
+
+static void junk_free(struct junk *j)
+{
+	if (j->map)
+		munmap(j->map, page_size);
+	if (j->pipe[0] >= 0) {
+		close(j->pipe[0]);
+		close(j->pipe[1]);
+	}
+}
+
 /*
- * Give page @i another physical page: punch it out, let a page of @junk
- * take the one just freed (it heads the allocator's per-CPU list), fault
- * page @i in again.
+ * Give page @i another physical page: punch it out, let @junk take the one
+ * just freed, fault page @i in again. The freed page heads the per-CPU
+ * list of its pageblock's type: a movable one if page @i was faulted in
+ * where it is, an unmovable one if preservation migrated it there out of
+ * scratch (the long-term pin allocates GFP_USER), and preservation will
+ * migrate the new page too if it lands in scratch. So @junk takes one of
+ * each: an anonymous page and a pipe buffer.
  */
-static int ram_move_page(struct ram *r, unsigned int i, void **junk)
+static int ram_move_page(struct ram *r, unsigned int i, struct junk *junk)
 {
 	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      i * page_size, page_size))
 		return fail_errno("punch page %u of %s", i, r->name);
-	*junk = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (*junk == MAP_FAILED) {
-		*junk = NULL;
+	junk->map = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (junk->map == MAP_FAILED) {
+		junk->map = NULL;
 		return fail_errno("mmap a page to hold the freed one");
 	}
+	if (pipe(junk->pipe)) {
+		junk->pipe[0] = -1;
+		return fail_errno("pipe to hold the freed page");
+	}
+	if (write(junk->pipe[1], junk->map, page_size) != (ssize_t)page_size)
+		return fail_errno("fill a pipe page");
 	page_fill(r, i, r->want[i]);
 	return 0;
 }
@@ -541,11 +588,13 @@ static int ram_move_page(struct ram *r, unsigned int i, void **junk)
 /* Preserve r->fd, then read where its pages are: preserving moves them out of scratch. */
 static int ram_preserve_layout(struct ram *r, struct edu_vfio *ev)
 {
-	void *junk[LAYOUT_TRIES] = { NULL };
+	struct junk junk[LAYOUT_TRIES];
 	char reason[sizeof(why)] = "";
 	unsigned int try, i;
 	int ret = 0, bad;
 
+	for (i = 0; i < LAYOUT_TRIES; i++)
+		junk[i] = (struct junk){ .pipe = { -1, -1 } };
 	for (try = 0; try < LAYOUT_TRIES; try++) {
 		ret = kho_preserve(r->fd, r->name);
 		if (ret) {
@@ -560,6 +609,13 @@ static int ram_preserve_layout(struct ram *r, struct edu_vfio *ev)
 			break;
 		snprintf(reason, sizeof(reason), "%s", why);
 		why[0] = '\0';
+		/*
+		 * Move X every other try, whatever the reason: the allocator
+		 * may hand the moved page the same place again (the debug
+		 * kernel does), and a new X moves the IOVA of every page.
+		 */
+		if (try % 2)
+			bad = PG_CANARY_X;
 		diag("layout %u: %s: moving page %d", try + 1, reason, bad);
 		ret = kho_unpreserve(r->name);
 		if (ret) {
@@ -574,8 +630,7 @@ static int ram_preserve_layout(struct ram *r, struct edu_vfio *ev)
 	if (ret < 0 && !why[0])
 		fail("no usable layout in %u tries, the last: %s", LAYOUT_TRIES, reason);
 	for (i = 0; i < LAYOUT_TRIES; i++)
-		if (junk[i])
-			munmap(junk[i], page_size);
+		junk_free(&junk[i]);
 	return ret;
 }
 
@@ -743,13 +798,27 @@ static void sleep_ms(unsigned int ms)
  * 100 ms after it is started, so it falls into A's shutdown or B's boot,
  * where nothing of it may land.
  */
-static void arm_and_kexec(struct edu_vfio *ev, const struct ram *r, unsigned int delay_ms,
-			  struct edu_vfio *iso, const struct ram *ir)
+/* "vtd_kho: armed delay=N", out on the wire before anything kexecs. */
+static void say_armed(unsigned int delay_ms)
 {
 	printf("vtd_kho: armed delay=%u\n", delay_ms);
 	/* What is still in the serial driver's buffer at the kexec is lost. */
 	fflush(stdout);
 	tcdrain(STDOUT_FILENO);
+}
+
+/* Into the loaded kernel, every fd open; back here only if that failed. */
+static void kexec_now(void)
+{
+	reboot(LINUX_REBOOT_CMD_KEXEC);
+	tap(fail_errno("reboot(LINUX_REBOOT_CMD_KEXEC) returned"),
+	    "kexec into the loaded kernel");
+}
+
+static void arm_and_kexec(struct edu_vfio *ev, const struct ram *r, unsigned int delay_ms,
+			  struct edu_vfio *iso, const struct ram *ir)
+{
+	say_armed(delay_ms);
 	/* Before the DMA starts, so that the delay is the delay. */
 	sync();
 	if (edu_dma_start(ev, EDU_DMA_DEV_TO_RAM, r->iova, EDU_DEV_BUF_ADDR, DMA_COUNT)) {
@@ -763,9 +832,7 @@ static void arm_and_kexec(struct edu_vfio *ev, const struct ram *r, unsigned int
 		tap(fail("%s", iso->err), "start the unpreserved edu's DMA into its page 0");
 		return;
 	}
-	reboot(LINUX_REBOOT_CMD_KEXEC);
-	tap(fail_errno("reboot(LINUX_REBOOT_CMD_KEXEC) returned"),
-	    "kexec into the loaded kernel");
+	kexec_now();
 }
 
 struct args {
@@ -775,19 +842,30 @@ struct args {
 	const char *corrupt;
 	const char *mode;
 	bool finish;		/* check: KHO_FINISH before using the frozen domain */
+	unsigned int gen;	/* live: which kernel of the chain (B is 1) */
+	bool again;		/* live: preserve again and kexec on */
+	bool gap;		/* live: after gap-arm, time the DMA gap */
 };
+
+/* Kernel A up to the kexec: edu 0 and "vtd-ram" set up, all three preserved. */
+static int a_ready(struct edu_vfio *ev, struct ram *r, const struct args *a)
+{
+	dev_init(ev);
+	ram_init(r, "vtd-ram", a->seed);
+	if (!tap(open_kho(), "open " KHO_DEV) || a_setup(ev, r, 0) ||
+	    a_preserve(ev, &a->tokens))
+		return -1;
+	ram_print(r, "A", true);
+	return 0;
+}
 
 static void cmd_arm(const struct args *a)
 {
 	struct edu_vfio ev;
 	struct ram r;
 
-	dev_init(&ev);
-	ram_init(&r, "vtd-ram", a->seed);
-	if (!tap(open_kho(), "open " KHO_DEV) || a_setup(&ev, &r, 0) ||
-	    a_preserve(&ev, &a->tokens))
+	if (a_ready(&ev, &r, a))
 		return;
-	ram_print(&r, "A", true);
 	if (a->corrupt) {
 		if (!tap(freeze_and_corrupt(a->corrupt),
 			 "froze the handover and corrupted it (%s) through kho_test", a->corrupt))
@@ -887,26 +965,45 @@ static void b_check_landed(struct ram *r)
 	    "the other pages are as A left them");
 }
 
+/* Lines of debugfs kho/intel-iommu that start with @prefix and hold @has (if any). */
+struct vtd_lines {
+	const char *prefix;
+	const char *has;
+	unsigned int n;
+};
+
+/* Print debugfs kho/intel-iommu, counting its lines of each kind in @kinds. */
+static int vtd_debugfs_count(struct vtd_lines *kinds, unsigned int nr)
+{
+	char text[8192], *line, *save = NULL;
+	unsigned int i;
+
+	if (read_file(KHO_VTD_DEBUGFS, text, sizeof(text)))
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		diag("kho/intel-iommu: %s", line);
+		for (i = 0; i < nr; i++)
+			if (!strncmp(line, kinds[i].prefix, strlen(kinds[i].prefix)) &&
+			    (!kinds[i].has || strstr(line, kinds[i].has)))
+				kinds[i].n++;
+	}
+	return 0;
+}
+
 /*
  * Print debugfs kho/intel-iommu; it lists the adopted devices, each on a
  * "device ..." line that says "frozen". @want: how many (0: at least one).
  */
 static int expect_vtd_frozen(unsigned int want)
 {
-	char text[8192], *line, *save = NULL;
-	unsigned int frozen = 0;
+	struct vtd_lines frozen = { .prefix = "device ", .has = "frozen" };
 
-	if (read_file(KHO_VTD_DEBUGFS, text, sizeof(text)))
+	if (vtd_debugfs_count(&frozen, 1))
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		diag("kho/intel-iommu: %s", line);
-		if (!strncmp(line, "device ", 7) && strstr(line, "frozen"))
-			frozen++;
-	}
-	if (!frozen)
+	if (!frozen.n)
 		return fail("no 'device ... frozen' line in " KHO_VTD_DEBUGFS);
-	if (want && frozen != want)
-		return fail("%u frozen devices listed, expected %u", frozen, want);
+	if (want && frozen.n != want)
+		return fail("%u frozen devices listed, expected %u", frozen.n, want);
 	return 0;
 }
 
@@ -926,13 +1023,13 @@ static int b_device(struct edu_vfio *ev, unsigned int nth, const char *domain)
 	return tap(ret, "edu %u: the transfer started on A is over (RUN clear)", nth) ? 0 : -1;
 }
 
-/* Both directions through the frozen domain, with a pattern new to B. */
-static void b_round_trip(struct edu_vfio *ev, struct ram *r)
+/* Both directions through the frozen domain, with a pattern of @seed new to B. */
+static void b_round_trip(struct edu_vfio *ev, struct ram *r, u64 seed)
 {
 	u64 src = r->iova + PG_SRC * page_size, dst = r->iova + PG_DST1 * page_size;
 	int ret;
 
-	page_fill(r, PG_SRC, pattern(b_seed(r->seed), PG_SRC, page_size));
+	page_fill(r, PG_SRC, pattern(seed, PG_SRC, page_size));
 	ret = dma(ev, EDU_DMA_RAM_TO_DEV, src);
 	tap(ret, "frozen domain: %u bytes of a new pattern, source page (IOVA %#llx) -> device",
 	    DMA_COUNT, (unsigned long long)src);
@@ -940,7 +1037,7 @@ static void b_round_trip(struct edu_vfio *ev, struct ram *r)
 	      dma(ev, EDU_DMA_DEV_TO_RAM, dst);
 	tap(ret, "frozen domain: the device buffer into page 1 (IOVA %#llx)",
 	    (unsigned long long)dst);
-	r->want[PG_DST1] = pattern(b_seed(r->seed), PG_SRC, DMA_COUNT);
+	r->want[PG_DST1] = pattern(seed, PG_SRC, DMA_COUNT);
 	tap(expect_pages(r, ALL_PAGES),
 	    "page 1 starts with the new pattern, the rest of it zero, every other page unchanged");
 }
@@ -976,7 +1073,7 @@ static void cmd_check(const struct args *a)
 	tap(expect_vtd_frozen(0), KHO_VTD_DEBUGFS " lists a frozen device");
 	if (b_device(&ev, 0, "on the frozen domain"))
 		goto out;
-	b_round_trip(&ev, &r);
+	b_round_trip(&ev, &r, b_seed(r.seed));
 	if (!provoke(&ev, r.fault_iova, "F, unmapped"))
 		tap(expect_pages(&r, ALL_PAGES),
 		    "nothing landed: the canary at GPA F intact, page 1 and every other page unchanged");
@@ -1041,7 +1138,7 @@ static void cmd_isolate_check(const struct args *a)
 	iso_before_driver(&iso, &ir, &r);
 	if (b_device(&ev, 0, "on the frozen domain"))
 		goto out;
-	b_round_trip(&ev, &r);
+	b_round_trip(&ev, &r, b_seed(r.seed));
 	if (!provoke(&ev, r.fault_iova, "F, unmapped"))
 		tap(expect_pages(&r, ALL_PAGES),
 		    "nothing landed: the canary at GPA F intact, page 1 and every other page unchanged");
@@ -1657,6 +1754,12 @@ static int nth_one(int nth_fd, unsigned int n, struct nth_run *run)
 	left = strtoul(buf, NULL, 10);
 	run->tried = n;
 
+	if (!err && !run->op->undo) {
+		/* A call with no undo: its first success ends the pass. */
+		if (!left)
+			run->absorbed++;
+		return 1;
+	}
 	if (!err) {
 		ret = run->op->undo(run->ev);
 		if (ret)
@@ -1735,21 +1838,13 @@ static void errors_fail_nth(struct edu_vfio *ev, const struct ram *r, unsigned l
  */
 static int expect_vtd_out(unsigned int domains, unsigned int devices)
 {
-	char text[8192], *line, *save = NULL;
-	unsigned int doms = 0, devs = 0;
+	struct vtd_lines out[] = { { .prefix = "out domain " }, { .prefix = "out device " } };
 
-	if (read_file(KHO_VTD_DEBUGFS, text, sizeof(text)))
+	if (vtd_debugfs_count(out, ARRAY_SIZE(out)))
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		diag("kho/intel-iommu: %s", line);
-		if (!strncmp(line, "out domain ", 11))
-			doms++;
-		else if (!strncmp(line, "out device ", 11))
-			devs++;
-	}
-	if (doms != domains || devs != devices)
+	if (out[0].n != domains || out[1].n != devices)
 		return fail("%u 'out domain' and %u 'out device' lines, expected %u and %u",
-			    doms, devs, domains, devices);
+			    out[0].n, out[1].n, domains, devices);
 	return 0;
 }
 
@@ -1876,11 +1971,956 @@ static void cmd_errors(const struct args *a)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* ---- the DMA gap of a live update (make bench) ----------------------------- */
+
+#define GAP_MAGIC		0x6761702d73746d70ULL	/* "gap-stmp" */
+#define GAP_BEFORE		5U	/* DMAs on A before it kexecs */
+
+/*
+ * Kept in page 7 of the memfd by A's DMA loop, so that B finds them: the
+ * TSC runs on across the kexec, a clock both kernels share.
+ */
+struct gap_stamps {
+	u64 magic;
+	u64 dmas;		/* completed on A */
+	u64 failed;		/* on A: did not complete */
+	u64 last_tsc;		/* A's last completion */
+	u64 kexec_tsc;		/* A's reboot(LINUX_REBOOT_CMD_KEXEC) */
+};
+
+static u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+struct gap_loop {
+	struct edu_vfio *ev;
+	struct ram *r;
+	struct gap_stamps *st;
+};
+
+/* Device buffer -> page 0, back to back, until the kexec stops the CPU. */
+static void *gap_loop(void *arg)
+{
+	struct gap_loop *g = arg;
+	struct gap_stamps *st = g->st;
+
+	/* Atomic stores: the main thread reads the count, B all of it. */
+	for (;;) {
+		if (edu_dma_start(g->ev, EDU_DMA_DEV_TO_RAM, g->r->iova, EDU_DEV_BUF_ADDR,
+				  DMA_COUNT) || edu_dma_wait(g->ev, DMA_TIMEOUT_MS, NULL)) {
+			__atomic_store_n(&st->failed, st->failed + 1, __ATOMIC_RELEASE);
+			continue;
+		}
+		__atomic_store_n(&st->last_tsc, rdtsc(), __ATOMIC_RELEASE);
+		__atomic_store_n(&st->dmas, st->dmas + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* Kernel A: as arm, but a DMA loop runs until the kexec stops it. */
+static void cmd_gap_arm(const struct args *a)
+{
+	struct gap_loop g;
+	struct edu_vfio ev;
+	pthread_t th;
+	struct ram r;
+
+	if (a_ready(&ev, &r, a))
+		return;
+	g = (struct gap_loop){ .ev = &ev, .r = &r, .st = (void *)page_at(&r, PG_SPARE7) };
+	g.st->magic = GAP_MAGIC;
+	if (!tap(pthread_create(&th, NULL, gap_loop, &g) ? fail("pthread_create") : 0,
+		 "DMA loop into page 0 started"))
+		return;
+	while (__atomic_load_n(&g.st->dmas, __ATOMIC_ACQUIRE) < GAP_BEFORE)
+		sched_yield();
+	say_armed(0);
+	g.st->kexec_tsc = rdtsc();
+	kexec_now();
+}
+
+/* Kernel B of a bench run: A's stamps, page 7 zero again after. */
+static int gap_stamps_read(struct ram *r, struct gap_stamps *st)
+{
+	memcpy(st, page_at(r, PG_SPARE7), sizeof(*st));
+	page_fill(r, PG_SPARE7, zero_page);
+	return tap(st->magic == GAP_MAGIC ? 0 : fail("no stamps in page 7"),
+		   "A's DMA loop left its stamps: %llu DMAs, %llu failed",
+		   (unsigned long long)st->dmas, (unsigned long long)st->failed) ? 0 : -1;
+}
+
+/*
+ * B's first DMA, as soon as the device is bound. Prints the TSC values;
+ * make bench turns them into the gap and the kexec's length.
+ */
+static int gap_first_dma(struct edu_vfio *ev, struct ram *r, const struct gap_stamps *st,
+			 u64 start_tsc)
+{
+	u64 first;
+
+	if (!tap(dma(ev, EDU_DMA_DEV_TO_RAM, r->iova), "B's first DMA, into page 0"))
+		return -1;
+	first = rdtsc();
+	printf("vtd_kho: gap a_dmas=%llu a_failed=%llu a_last_tsc=%llu a_kexec_tsc=%llu",
+	       (unsigned long long)st->dmas, (unsigned long long)st->failed,
+	       (unsigned long long)st->last_tsc, (unsigned long long)st->kexec_tsc);
+	printf(" b_start_tsc=%llu b_first_tsc=%llu\n", (unsigned long long)start_tsc,
+	       (unsigned long long)first);
+	return 0;
+}
+
+/* ---- kernel B: the live update a VMM does ---------------------------------- */
+
+#define KHO_TEST_STRETCH	"/sys/module/kho_test/parameters/stretch_ms"
+#define STRETCH_MS		"400"
+#define RDMA_ITERS		100U	/* 2 DMAs each */
+#define RDMA_BEFORE		10U	/* iterations done before the replace starts */
+#define RDMA_IN_WINDOW		4U	/* DMAs that must complete during the replace */
+
+/* The pattern kernel number @gen of a chain writes (A is 0, B 1, C 2). */
+static u64 gen_seed(u64 seed, unsigned int gen)
+{
+	return gen ? b_seed(seed) + (gen - 1) * 0x9e3779b97f4a7c15ULL : seed;
+}
+
+static const char gen_name[] = "ABCDEFGHIJKLMNOP";
+
+/*
+ * The page at IOVA X + 3 pages in the HWPT kernel number @gen builds: A maps
+ * pages 0-3 in order, each kernel after it moves that IOVA to the other
+ * spare page, so a DMA there tells the new HWPT from the frozen one.
+ */
+static unsigned int page3_of(unsigned int gen)
+{
+	return gen % 2 ? PG_SPARE6 : PG_SPARE3;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* "vtd_kho: step NAME MS ms": what each step of the update took. */
+static void step_done(const char *name, double t0)
+{
+	printf("vtd_kho: step %s %.3f ms\n", name, now_ms() - t0);
+}
+
+static int kho_adopt(struct edu_vfio *ev, u32 dev_id, u64 token, u32 *hwpt_id)
+{
+	struct iommu_kho_adopt cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.token = token,
+	};
+	int ret = iommufd_ioctl(ev, IOMMU_KHO_ADOPT, &cmd);
+
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+
+static int obj_destroy(struct edu_vfio *ev, u32 id)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return iommufd_ioctl(ev, IOMMU_DESTROY, &cmd);
+}
+
+/*
+ * Kernel @gen, after the restore: what the kernel before it left in the
+ * memfd, its source pattern and the DMA it armed into page 0.
+ */
+static int live_restore(struct edu_vfio *ev, struct ram *r, unsigned int gen, u64 prev)
+{
+	char who[2] = { gen_name[gen], 0 };
+
+	if (b_restore(ev, r, who, false))
+		return -1;
+	r->want[PG_SRC] = pattern(prev, PG_SRC, page_size);
+	r->want[PG_DST0] = pattern(prev, PG_SRC, DMA_COUNT);
+	return 0;
+}
+
+/*
+ * The IOAS as the VMM rebuilds it from its own records: the same IOVAs
+ * over the same memfd pages, but X + 3 pages moved to the other spare
+ * page; then a paging HWPT on it.
+ */
+static int live_rebuild(struct edu_vfio *ev, const struct ram *r, unsigned int gen,
+			u32 *hwpt)
+{
+	if (edu_vfio_map(ev, r->map, r->iova, 3 * page_size) ||
+	    edu_vfio_map(ev, page_at(r, page3_of(gen)), r->iova + 3 * page_size, page_size))
+		return fail("%s", ev->err);
+	return hwpt_alloc(ev, hwpt);
+}
+
+/* Through the new HWPT: a round trip, and X + 3 pages lands in its new page. */
+static void live_after_replace(struct edu_vfio *ev, struct ram *r, unsigned int gen, u64 mine)
+{
+	u64 src = r->iova + PG_SRC * page_size, dst = r->iova + PG_DST1 * page_size;
+	u64 moved = r->iova + 3 * page_size;
+	int ret;
+
+	page_fill(r, PG_DST1, zero_page);
+	ret = dma(ev, EDU_DMA_RAM_TO_DEV, src) ?: dma(ev, EDU_DMA_DEV_TO_RAM, dst);
+	r->want[PG_DST1] = pattern(mine, PG_SRC, DMA_COUNT);
+	tap(ret ?: expect_pages(r, ALL_PAGES),
+	    "new HWPT: source page -> device -> page 1, every page as expected");
+	ret = dma(ev, EDU_DMA_DEV_TO_RAM, moved);
+	r->want[page3_of(gen)] = pattern(mine, PG_SRC, DMA_COUNT);
+	tap(ret ?: expect_pages(r, ALL_PAGES),
+	    "new HWPT: the DMA to IOVA %#llx landed in page %u, where it maps it now, not in page %u",
+	    (unsigned long long)moved, page3_of(gen), page3_of(gen - 1));
+}
+
+/* debugfs kho/intel-iommu says the device left its frozen domain, now freed. */
+static int expect_vtd_released(void)
+{
+	struct vtd_lines in[] = {
+		{ .prefix = "device ", .has = " released" }, { .prefix = "domain " },
+	};
+
+	if (vtd_debugfs_count(in, ARRAY_SIZE(in)))
+		return -1;
+	if (in[0].n != 1 || in[1].n)
+		return fail("%u released device(s), %u frozen domain(s) listed, not 1 and 0",
+			    in[0].n, in[1].n);
+	return 0;
+}
+
+/*
+ * Chain on: the memfd (its touched pages zero again), the new HWPT and
+ * the device preserved, a DMA armed, kexec. Returns only on failure.
+ */
+static void live_rearm(struct edu_vfio *ev, struct ram *r, u32 hwpt, unsigned int gen,
+		       const struct args *a)
+{
+	page_fill(r, PG_DST0, zero_page);
+	page_fill(r, PG_DST1, zero_page);
+	page_fill(r, page3_of(gen), zero_page);
+	if (!tap(ok_or(kho_preserve(r->fd, r->name)), "KHO_MEMFD_PRESERVE %s again", r->name))
+		return;
+	ev->hwpt_id = hwpt;
+	if (a_preserve(ev, &a->tokens))
+		return;
+	printf("vtd_kho: %c iova=0x%llx\n", gen_name[gen], (unsigned long long)r->iova);
+	arm_and_kexec(ev, r, a->delay, NULL, NULL);
+}
+
+/*
+ * Kernel number @gen of a live update (B is 1): restore the guest RAM, bind
+ * and adopt the device, which still DMAs through the frozen domain; rebuild
+ * the IOAS and an HWPT, replace, destroy the frozen HWPT. Each step timed.
+ */
+static void cmd_live(const struct args *a)
+{
+	struct kho_finish fin = { .size = sizeof(fin) };
+	u64 prev = gen_seed(a->seed, a->gen - 1), mine = gen_seed(a->seed, a->gen);
+	struct edu_vfio ev;
+	u32 frozen, hwpt;
+	struct ram r;
+	u64 start_tsc = rdtsc();
+	struct gap_stamps st;
+	double t, t_all;
+	int ret;
+
+	dev_init(&ev);
+	ram_init(&r, "vtd-ram", a->seed);
+	if (!tap(open_kho(), "open " KHO_DEV))
+		return;
+	t_all = now_ms();
+	t = t_all;
+	if (live_restore(&ev, &r, a->gen, prev))
+		return;
+	step_done("restore-guest-ram", t);
+	if (a->gap && gap_stamps_read(&r, &st))
+		goto out;
+	b_check_landed(&r);
+	tap(expect_vtd_frozen(1), KHO_VTD_DEBUGFS " lists the device on its frozen domain");
+	t = now_ms();
+	if (b_device(&ev, 0, "on the frozen domain"))
+		goto out;
+	step_done("open-and-bind-device", t);
+	t = now_ms();
+	ret = kho_adopt(&ev, ev.devid, a->tokens.hwpt, &frozen);
+	if (!tap(ok_or(ret), "IOMMU_KHO_ADOPT token %#llx: the frozen domain is HWPT %u",
+		 (unsigned long long)a->tokens.hwpt, frozen))
+		goto out;
+	step_done("adopt", t);
+	step_done("critical-path", t_all);
+	if (a->gap && gap_first_dma(&ev, &r, &st, start_tsc))
+		goto out;
+	t = now_ms();
+	b_round_trip(&ev, &r, mine);
+	step_done("dma-on-frozen-domain", t);
+	t = now_ms();
+	if (!tap(live_rebuild(&ev, &r, a->gen, &hwpt),
+		 "IOAS rebuilt: pages 0-2 at X, page %u at X + 3 pages; HWPT %u on it",
+		 page3_of(a->gen), hwpt))
+		goto out;
+	step_done("rebuild-ioas-and-hwpt", t);
+	t = now_ms();
+	if (!tap(ok_or(dev_attach(&ev, hwpt)),
+		 "VFIO_DEVICE_ATTACH_IOMMUFD_PT HWPT %u: the frozen domain replaced", hwpt))
+		goto out;
+	step_done("replace", t);
+	live_after_replace(&ev, &r, a->gen, mine);
+	t = now_ms();
+	if (!tap(ok_or(obj_destroy(&ev, frozen)), "IOMMU_DESTROY the adopted HWPT %u", frozen))
+		goto out;
+	step_done("destroy-frozen-hwpt", t);
+	tap(expect_vtd_released(), KHO_VTD_DEBUGFS ": the device released, no frozen domain left");
+	/* The update is over; a chain's next one starts from a finished kernel. */
+	tap(ioctl(kho_fd, KHO_FINISH, &fin) ? fail("KHO_FINISH: %s", strerror(errno)) : 0,
+	    "KHO_FINISH");
+	if (a->again)
+		live_rearm(&ev, &r, hwpt, a->gen, a);
+out:
+	edu_vfio_close(&ev);
+}
+
+/* ---- kernel B: DMA back to back while the replace happens ------------------ */
+
+struct rdma {
+	struct edu_vfio *ev;
+	struct ram *r;
+	u64 seed;
+	bool stop;		/* set by the main thread, atomically */
+	unsigned int iters;		/* done, read by the main thread */
+	unsigned int dmas;
+	unsigned int failed;		/* a transfer that did not complete */
+	unsigned int corrupt;		/* completed, but the bytes are wrong */
+	double done_at[2 * RDMA_ITERS];	/* completion time of each DMA */
+	char first_bad[160];
+};
+
+/* Page 1 holds the first DMA_COUNT bytes of @c and zeros: no fail(), no why[]. */
+static bool rdma_landed(const struct ram *r, struct content c)
+{
+	const u64 *p = (const u64 *)page_at(r, PG_DST1);
+	u64 w;
+
+	for (w = 0; w < page_size / 8; w++)
+		if (p[w] != content_word(&c, w))
+			return false;
+	return true;
+}
+
+static bool rdma_one(struct rdma *d, enum edu_dma_dir dir, u64 iova)
+{
+	bool ok = !edu_dma_start(d->ev, dir, iova, EDU_DEV_BUF_ADDR, DMA_COUNT) &&
+		  !edu_dma_wait(d->ev, DMA_TIMEOUT_MS, NULL);
+
+	if (d->dmas < ARRAY_SIZE(d->done_at))
+		d->done_at[d->dmas] = now_ms();
+	d->dmas++;
+	if (!ok)
+		d->failed++;
+	return ok;
+}
+
+/* A new pattern source page -> device -> page 1, checked, each time. */
+static void *rdma_loop(void *arg)
+{
+	struct rdma *d = arg;
+	struct ram *r = d->r;
+	u64 src = r->iova + PG_SRC * page_size, dst = r->iova + PG_DST1 * page_size;
+	struct content c;
+
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE) && d->iters < RDMA_ITERS) {
+		c = pattern(d->seed + d->iters, PG_SRC, DMA_COUNT);
+		page_fill(r, PG_SRC, pattern(c.seed, PG_SRC, page_size));
+		page_fill(r, PG_DST1, zero_page);
+		if (rdma_one(d, EDU_DMA_RAM_TO_DEV, src) && rdma_one(d, EDU_DMA_DEV_TO_RAM, dst) &&
+		    !rdma_landed(r, c) && !d->corrupt++)
+			snprintf(d->first_bad, sizeof(d->first_bad),
+				 "iteration %u: page 1 does not hold the pattern", d->iters);
+		__atomic_store_n(&d->iters, d->iters + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static unsigned int rdma_iters(struct rdma *d)
+{
+	return __atomic_load_n(&d->iters, __ATOMIC_ACQUIRE);
+}
+
+/* DMAs that completed while the replace ran. */
+static unsigned int rdma_within(const struct rdma *d, double from, double to)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < d->dmas && i < ARRAY_SIZE(d->done_at); i++)
+		n += d->done_at[i] > from && d->done_at[i] < to;
+	return n;
+}
+
+static int rdma_wait(struct rdma *d, unsigned int iters)
+{
+	double t0 = now_ms();
+
+	while (rdma_iters(d) < iters) {
+		if (now_ms() - t0 > 120000)
+			return fail("the DMA loop is stuck at iteration %u", rdma_iters(d));
+		sched_yield();
+	}
+	return 0;
+}
+
+/*
+ * Replace the frozen domain while the DMA loop runs, the replace's steps
+ * stretched (kho_test.stretch_ms) so that DMAs complete inside each
+ * window. Every transfer must complete with the right bytes; kernel
+ * booted with kho_test.naive=vtd-replace-stock (replace-control) takes
+ * 6.12's path, which must fault.
+ */
+static void replace_under_dma(struct edu_vfio *ev, struct ram *r, u32 hwpt, u64 seed)
+{
+	struct rdma *d = calloc(1, sizeof(*d));
+	double t0, t1;
+	pthread_t th;
+	int ret;
+
+	if (!tap(d ? 0 : fail("out of memory"), "DMA loop state allocated"))
+		return;
+	d->ev = ev;
+	d->r = r;
+	d->seed = seed;
+	if (!tap(pthread_create(&th, NULL, rdma_loop, d) ? fail("pthread_create") : 0,
+		 "DMA loop started: source page -> device -> page 1, a new pattern each time")) {
+		free(d);
+		return;
+	}
+	ret = rdma_wait(d, RDMA_BEFORE) ?: write_file(KHO_TEST_STRETCH, STRETCH_MS);
+	t0 = now_ms();
+	ret = ret ?: ok_or(dev_attach(ev, hwpt));
+	t1 = now_ms();
+	if (write_file(KHO_TEST_STRETCH, "0") && !ret)
+		ret = -1;
+	tap(ret, "replace to HWPT %u with every step stretched by %s ms, under DMA", hwpt,
+	    STRETCH_MS);
+	if (rdma_wait(d, RDMA_ITERS))
+		__atomic_store_n(&d->stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	printf("vtd_kho: replace-dma dmas=%u failed=%u corrupt=%u in_window=%u replace_ms=%.1f\n",
+	       d->dmas, d->failed, d->corrupt, rdma_within(d, t0, t1), t1 - t0);
+	tap(d->dmas >= 2 * RDMA_ITERS ? 0 : fail("%u DMAs", d->dmas),
+	    "%u DMAs back to back", 2 * RDMA_ITERS);
+	tap(rdma_within(d, t0, t1) >= RDMA_IN_WINDOW ? 0 :
+	    fail("%u completed during the %.0f ms of the replace", rdma_within(d, t0, t1), t1 - t0),
+	    "at least %u DMAs completed inside the replace's windows", RDMA_IN_WINDOW);
+	tap(d->failed ? fail("%u of %u did not complete", d->failed, d->dmas) : 0,
+	    "every DMA completed");
+	tap(d->corrupt ? fail("%u of %u transfers corrupt, first: %s", d->corrupt, d->iters,
+			      d->first_bad) : 0,
+	    "every transfer landed with the right bytes");
+	free(d);
+}
+
+/* Kernel B: adopt, rebuild, then the replace under back-to-back DMAs. */
+static void cmd_replace_dma(const struct args *a)
+{
+	struct edu_vfio ev;
+	u32 frozen, hwpt;
+	struct ram r;
+
+	dev_init(&ev);
+	ram_init(&r, "vtd-ram", a->seed);
+	if (!tap(open_kho(), "open " KHO_DEV) || live_restore(&ev, &r, 1, a->seed))
+		goto out;
+	b_check_landed(&r);
+	if (b_device(&ev, 0, "on the frozen domain"))
+		goto out;
+	if (!tap(ok_or(kho_adopt(&ev, ev.devid, a->tokens.hwpt, &frozen)),
+		 "IOMMU_KHO_ADOPT: HWPT %u", frozen) ||
+	    !tap(live_rebuild(&ev, &r, 1, &hwpt), "IOAS rebuilt, HWPT %u on it", hwpt))
+		goto out;
+	replace_under_dma(&ev, &r, hwpt, gen_seed(a->seed, 1));
+	tap(ok_or(obj_destroy(&ev, frozen)), "IOMMU_DESTROY the adopted HWPT %u", frozen);
+out:
+	edu_vfio_close(&ev);
+}
+
+/* ---- kernel B: every error of IOMMU_KHO_ADOPT ------------------------------ */
+
+struct adopt_case {
+	const char *what;
+	u32 size;
+	u32 flags;
+	bool wrong_dev;
+	u64 token;
+	int want;
+};
+
+static int adopt_raw(struct edu_vfio *ev, const struct adopt_case *c, u32 dev_id)
+{
+	struct iommu_kho_adopt cmd = {
+		.size = c->size ?: sizeof(cmd),
+		.flags = c->flags,
+		.dev_id = dev_id,
+		.token = c->token,
+	};
+
+	return iommufd_ioctl(ev, IOMMU_KHO_ADOPT, &cmd);
+}
+
+/* Still not adopted: attaching the device is refused, it stays frozen. */
+static int adopt_unchanged(struct edu_vfio *ev, const struct ram *r)
+{
+	(void)r;
+	if (expect(dev_attach(ev, ev->ioas_id), EBUSY))
+		return -1;
+	return expect_vtd_frozen(1);
+}
+
+static int nth_adopt_call(struct edu_vfio *ev)
+{
+	return kho_adopt(ev, ev->devid, TOKEN_HWPT, &ev->hwpt_id);
+}
+
+static const struct nth_op nth_adopt = {
+	"IOMMU_KHO_ADOPT", nth_adopt_call, NULL, adopt_unchanged,
+};
+
+static void adopt_bad_args(struct edu_vfio *ev, struct edu_vfio *other, u64 token)
+{
+	const struct adopt_case cases[] = {
+		{ "unknown flags", 0, 1, false, token, EOPNOTSUPP },
+		{ "size 16, short of the token", 16, 0, false, token, EINVAL },
+		{ "token 0", 0, 0, false, 0, EINVAL },
+		{ "a token nothing was preserved with", 0, 0, false, token + 1, ENOENT },
+		{ "the token of the device, not of its HWPT", 0, 0, false, TOKEN_DEV, ENOENT },
+		{ "the IOAS's id, not a device", 0, 0, true, token, ENOENT },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u32 id = ev->devid;
+
+		if (cases[i].wrong_dev)
+			id = ev->ioas_id;
+		tap(expect(adopt_raw(ev, &cases[i], id), cases[i].want),
+		    "IOMMU_KHO_ADOPT, %s: %s", cases[i].what, errname(cases[i].want));
+	}
+	tap(expect(kho_adopt(ev, UNUSED_ID, token, NULL), ENOENT),
+	    "IOMMU_KHO_ADOPT of an unknown device id: ENOENT");
+	tap(expect(kho_adopt(other, other->devid, token, NULL), ENOENT),
+	    "IOMMU_KHO_ADOPT of an edu that was not preserved (in its iommufd): ENOENT");
+	tap(adopt_unchanged(ev, NULL),
+	    "before the adopt: attaching the device is refused (EBUSY), it stays frozen");
+}
+
+static void adopt_fail_nth(struct edu_vfio *ev, const struct ram *r)
+{
+	struct nth_run run = { .op = &nth_adopt, .ev = ev, .r = r };
+	char path[64];
+	int nth_fd = -1;
+
+	if (!tap(preserved_pages(&run.base), "preserved pages counted before fail-nth"))
+		return;
+	if (!fault_settings_apply()) {
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
+			 (long)syscall(SYS_gettid));
+		nth_fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	nth_pass(nth_fd, &run);
+	if (nth_fd >= 0)
+		close(nth_fd);
+	tap(fault_settings_restore() ? fail("restoring the fault injection settings") : 0,
+	    "fault injection settings restored");
+}
+
+/* The device adopted (HWPT ev->hwpt_id): what may no longer be done. */
+static void adopt_after(struct edu_vfio *ev, struct ram *r, u64 token)
+{
+	u32 frozen = ev->hwpt_id, ioas = ev->ioas_id, hwpt;
+
+	tap(expect(kho_adopt(ev, ev->devid, token, NULL), EBUSY),
+	    "a second IOMMU_KHO_ADOPT of the device: EBUSY");
+	ev->ioas_id = frozen;
+	tap(expect(edu_vfio_map(ev, page_at(r, PG_SPARE7), spare_iova(r), page_size), EPERM),
+	    "IOMMU_IOAS_MAP into the adopted HWPT: EPERM");
+	tap(expect(edu_vfio_unmap(ev, r->iova, page_size), EPERM),
+	    "IOMMU_IOAS_UNMAP of the adopted HWPT: EPERM");
+	ev->ioas_id = ioas;
+	tap(expect(obj_destroy(ev, frozen), EBUSY),
+	    "IOMMU_DESTROY of the adopted HWPT, the device on it: EBUSY");
+	b_round_trip(ev, r, gen_seed(r->seed, 1));
+	if (!tap(live_rebuild(ev, r, 1, &hwpt), "IOAS rebuilt, HWPT %u on it", hwpt) ||
+	    !tap(ok_or(dev_attach(ev, hwpt)), "replace to HWPT %u", hwpt))
+		return;
+	tap(expect(kho_adopt(ev, ev->devid, token, NULL), ENOENT),
+	    "IOMMU_KHO_ADOPT after the replace: ENOENT (the device left the frozen domain)");
+	tap(ok_or(obj_destroy(ev, frozen)), "IOMMU_DESTROY of the adopted HWPT, now unused");
+	tap(expect_vtd_released(), KHO_VTD_DEBUGFS ": the device released");
+}
+
+/* Kernel B after arm, with a second, unpreserved edu: every error of the adopt. */
+static void cmd_adopt_errors(const struct args *a)
+{
+	struct edu_vfio ev, other;
+	struct ram r;
+
+	dev_init(&ev);
+	dev_init(&other);
+	ram_init(&r, "vtd-ram", a->seed);
+	if (!tap(open_kho(), "open " KHO_DEV) || live_restore(&ev, &r, 1, a->seed))
+		goto out;
+	if (b_device(&ev, 0, "on the frozen domain") ||
+	    !tap(dev_open(&other, 1), "edu 1 (%s), not preserved, bound in its own iommufd",
+		 other.bdf))
+		goto out;
+	adopt_bad_args(&ev, &other, a->tokens.hwpt);
+	adopt_fail_nth(&ev, &r);
+	adopt_after(&ev, &r, a->tokens.hwpt);
+out:
+	edu_vfio_close(&other);
+	edu_vfio_close(&ev);
+}
+
+/* ---- a NIC that never stops receiving (e1000, QEMU's 82540EM) -------------- */
+
+#define E1000_VENDOR_ID		0x8086
+#define E1000_DEVICE_ID		0x100e
+#define E1000_IMC		0x00d8
+#define E1000_RCTL		0x0100
+#define E1000_RDBAL		0x2800
+#define E1000_RDBAH		0x2804
+#define E1000_RDLEN		0x2808
+#define E1000_RDH		0x2810
+#define E1000_RDT		0x2818
+#define E1000_RCTL_EN		BIT(1)
+#define E1000_RCTL_UPE		BIT(3)
+#define E1000_RCTL_MPE		BIT(4)
+#define E1000_RCTL_BAM		BIT(15)
+#define E1000_RCTL_BSIZE_256	(BIT(16) | BIT(17))
+#define E1000_RXD_DD		0x01
+#define E1000_RXD_EOP		0x02
+
+#define NIC_RING		16384U	/* descriptors: the whole update fits */
+#define NIC_BUF			256U
+#define NIC_BUFS_OFF		(NIC_RING * 16U)
+#define NIC_MAX_SEQ		BIT(20)
+/* The receiver's own state, in the memfd too: B goes on where A stopped. */
+#define NIC_STATE_OFF		(NIC_BUFS_OFF + NIC_RING * NIC_BUF)
+#define NIC_SEEN_OFF		(NIC_STATE_OFF + 4096U)
+#define NIC_RAM_SIZE		(NIC_SEEN_OFF + NIC_MAX_SEQ)
+#define NIC_STATE_MAGIC		0x6e69632d73746174ULL	/* "nic-stat" */
+/* Not an address of guest RAM: IOVA and physical address always differ. */
+#define NIC_IOVA		0x1000000000ULL
+#define NIC_STEADY		10000U	/* data frames on A before it preserves */
+#define NIC_WAIT_MS		60000U
+#define TOKEN_NIC_HWPT		0x6e69632d68777074ULL	/* "nic-hwpt" */
+#define TOKEN_NIC_DEV		0x6e69632d64657631ULL	/* "nic-dev1" */
+
+struct e1000_rx_desc {
+	u64 addr;
+	u16 length;
+	u16 csum;
+	u8 status;
+	u8 errors;
+	u16 special;
+};
+
+/* What has been taken from the ring, kept at NIC_STATE_OFF of the memfd. */
+struct nic_state {
+	u64 magic;
+	u64 next;			/* the next descriptor to look at */
+	u64 frames, probes, corrupt, dups, ends;
+	u64 end_count;			/* what the END frames say was sent */
+};
+
+/* The ring, its buffers and the receiver's state, all in one memfd. */
+struct nic {
+	struct edu_vfio ev;
+	int fd;
+	u8 *map;
+	struct nic_state *st;
+	u8 *seen;			/* one byte per sequence number */
+	char first_bad[160];
+};
+
+static struct e1000_rx_desc *nic_desc(struct nic *n, unsigned int i)
+{
+	return (struct e1000_rx_desc *)(n->map + i * sizeof(struct e1000_rx_desc));
+}
+
+static void nic_init(struct nic *n)
+{
+	memset(n, 0, sizeof(*n));
+	dev_init(&n->ev);
+	n->ev.vendor = E1000_VENDOR_ID;
+	n->ev.device = E1000_DEVICE_ID;
+	n->fd = -1;
+}
+
+static int nic_map_ram(struct nic *n, int flags)
+{
+	void *p = mmap(NULL, NIC_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | flags, n->fd, 0);
+
+	if (p == MAP_FAILED)
+		return fail_errno("mmap nic-ram");
+	n->map = p;
+	if (mlock(n->map, NIC_RAM_SIZE))
+		return fail_errno("mlock nic-ram");
+	n->st = (struct nic_state *)(n->map + NIC_STATE_OFF);
+	n->seen = n->map + NIC_SEEN_OFF;
+	return 0;
+}
+
+/* Kernel A: the ring in a new memfd, every descriptor pointing at its buffer. */
+static int nic_ram_create(struct nic *n)
+{
+	unsigned int i;
+
+	n->fd = memfd_create("nic-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (n->fd < 0)
+		return fail_errno("memfd_create nic-ram");
+	if (ftruncate(n->fd, NIC_RAM_SIZE))
+		return fail_errno("ftruncate nic-ram");
+	if (nic_map_ram(n, 0))
+		return -1;
+	memset(n->map, 0, NIC_RAM_SIZE);
+	n->st->magic = NIC_STATE_MAGIC;
+	for (i = 0; i < NIC_RING; i++)
+		nic_desc(n, i)->addr = NIC_IOVA + NIC_BUFS_OFF + (u64)i * NIC_BUF;
+	return ok_or(kho_preserve(n->fd, "nic-ram"));
+}
+
+static int nic_reg_write(struct nic *n, u32 off, u32 val)
+{
+	return edu_write32(&n->ev, off, val) ? fail("%s", n->ev.err) : 0;
+}
+
+/* The ring and receive on, interrupts masked: RCTL is written once, here. */
+static int nic_start(struct nic *n)
+{
+	return nic_reg_write(n, E1000_IMC, 0xffffffff) ?:
+	       nic_reg_write(n, E1000_RDBAL, (u32)NIC_IOVA) ?:
+	       nic_reg_write(n, E1000_RDBAH, (u32)(NIC_IOVA >> 32)) ?:
+	       nic_reg_write(n, E1000_RDLEN, NIC_RING * 16) ?:
+	       nic_reg_write(n, E1000_RDH, 0) ?:
+	       nic_reg_write(n, E1000_RDT, NIC_RING - 1) ?:
+	       nic_reg_write(n, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_UPE | E1000_RCTL_MPE |
+				E1000_RCTL_BAM | E1000_RCTL_BSIZE_256);
+}
+
+/* One received frame: checked, counted; no fail(), the loop goes on. */
+static void nic_take(struct nic *n, const struct e1000_rx_desc *d, unsigned int i)
+{
+	const struct nic_frame *f =
+		(const struct nic_frame *)(n->map + NIC_BUFS_OFF + (u64)i * NIC_BUF);
+	bool bad = !(d->status & E1000_RXD_EOP) || d->length < sizeof(*f) ||
+		   d->length > NIC_BUF || f->magic != NIC_FRAME_MAGIC ||
+		   f->sum != nic_frame_sum(f);
+	unsigned int b;
+
+	for (b = 0; !bad && b < NIC_FRAME_PAYLOAD; b++)
+		bad = f->payload[b] != nic_payload_byte(f->seq, b);
+	if (bad) {
+		if (!n->st->corrupt++)
+			snprintf(n->first_bad, sizeof(n->first_bad),
+				 "descriptor %u: length %u status %#x magic %#x", i, d->length,
+				 d->status, f->magic);
+		return;
+	}
+	if (f->kind == NIC_FRAME_PROBE) {
+		n->st->probes++;
+	} else if (f->kind == NIC_FRAME_END) {
+		n->st->ends++;
+		n->st->end_count = f->count;
+	} else if (f->seq >= NIC_MAX_SEQ || n->seen[f->seq]++) {
+		if (!n->st->dups++)
+			snprintf(n->first_bad, sizeof(n->first_bad), "seq %llu twice",
+				 (unsigned long long)f->seq);
+	} else {
+		n->st->frames++;
+	}
+}
+
+/*
+ * Take every descriptor the NIC has written back, in order, clear them and
+ * hand them to the NIC again through RDT.
+ */
+static int nic_poll(struct nic *n)
+{
+	struct e1000_rx_desc *d;
+	unsigned int last = NIC_RING;
+
+	while ((d = nic_desc(n, n->st->next))->status & E1000_RXD_DD) {
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		nic_take(n, d, n->st->next);
+		d->status = 0;
+		last = n->st->next;
+		n->st->next = (n->st->next + 1) % NIC_RING;
+	}
+	if (last != NIC_RING)
+		return nic_reg_write(n, E1000_RDT, last);
+	return 0;
+}
+
+/* Poll until @done holds, for at most NIC_WAIT_MS. */
+static int nic_wait(struct nic *n, bool (*done)(const struct nic *n), const char *what)
+{
+	double t0 = now_ms();
+
+	while (!done(n)) {
+		if (nic_poll(n))
+			return -1;
+		if (now_ms() - t0 > NIC_WAIT_MS)
+			return fail("no %s after %u ms: %llu frames, %llu probes", what,
+				    NIC_WAIT_MS, (unsigned long long)n->st->frames,
+				    (unsigned long long)n->st->probes);
+		/* Poll every ms, not flat out: the vCPU leaves QEMU's main loop room. */
+		sleep_ms(1);
+	}
+	return 0;
+}
+
+static bool nic_probed(const struct nic *n)
+{
+	return n->st->probes || n->st->frames;
+}
+
+static bool nic_steady(const struct nic *n)
+{
+	return n->st->frames >= NIC_STEADY;
+}
+
+static bool nic_ended(const struct nic *n)
+{
+	return n->st->ends;
+}
+
+/*
+ * Kernel A: the e1000 bound to vfio-pci and iommufd, its ring in a
+ * preserved memfd at IOVA NIC_IOVA, receiving and giving descriptors
+ * back; after NIC_STEADY data frames (10 s: the steady state the DMA gap
+ * is judged against), the memfd, the HWPT and the device preserved and
+ * kexec, the NIC still receiving. What A took is recorded in the memfd.
+ */
+static void cmd_nic_arm(const struct args *a)
+{
+	struct nic n;
+	int ret;
+
+	(void)a;
+	nic_init(&n);
+	if (!tap(open_kho(), "open " KHO_DEV) ||
+	    !tap(dev_open(&n.ev, 0), "e1000 (%s) bound to vfio-pci, its cdev to iommufd",
+		 n.ev.bdf) ||
+	    !tap(nic_ram_create(&n), "memfd nic-ram: a ring of %u descriptors, preserved",
+		 NIC_RING))
+		return;
+	ret = edu_vfio_map(&n.ev, n.map, NIC_IOVA, NIC_RAM_SIZE) || edu_vfio_attach(&n.ev) ||
+	      edu_vfio_setup_bar(&n.ev) ? fail("%s", n.ev.err) : 0;
+	if (!tap(ret, "nic-ram mapped at IOVA %#llx, attached (HWPT %u), BAR0 mapped",
+		 NIC_IOVA, n.ev.hwpt_id) ||
+	    !tap(nic_start(&n), "ring programmed, receive on (RCTL written once)") ||
+	    !tap(nic_wait(&n, nic_probed, "probe"), "the sender's probes arrive"))
+		return;
+	printf("nic_rx: receiving\n");
+	if (!tap(nic_wait(&n, nic_steady, "data"),
+		 "%u data frames received, each descriptor given back", NIC_STEADY))
+		return;
+	printf("nic_rx: A frames=%llu next=%llu\n", (unsigned long long)n.st->frames,
+	       (unsigned long long)n.st->next);
+	if (!tap(ok_or(hwpt_preserve(&n.ev, n.ev.hwpt_id, TOKEN_NIC_HWPT)),
+		 "IOMMU_HWPT_KHO_PRESERVE HWPT %u", n.ev.hwpt_id) ||
+	    !tap(ok_or(dev_preserve(&n.ev, TOKEN_NIC_DEV)), "VFIO_DEVICE_KHO_PRESERVE"))
+		return;
+	say_armed(0);
+	kexec_now();
+}
+
+/* Every sequence number from 0 to what the sender sent, exactly once. */
+static int nic_all_seen(const struct nic *n)
+{
+	u64 s, missing = 0, first = 0;
+
+	if (!n->st->ends)
+		return fail("no END frame");
+	for (s = 0; s < n->st->end_count && s < NIC_MAX_SEQ; s++)
+		if (!n->seen[s] && !missing++)
+			first = s;
+	if (missing)
+		return fail("%llu of %llu frames missing, the first seq %llu",
+			    (unsigned long long)missing, (unsigned long long)n->st->end_count,
+			    (unsigned long long)first);
+	return 0;
+}
+
+/*
+ * Kernel B: restore the ring, bind and adopt the NIC, take the ring over
+ * (what it wrote while A shut down and B booted, then giving descriptors
+ * back through RDT), rebuild the IOAS and an HWPT, replace, destroy, and
+ * go on receiving until the sender's END.
+ */
+static void cmd_nic_live(const struct args *a)
+{
+	struct kho_finish fin = { .size = sizeof(fin) };
+	u32 frozen = 0, hwpt = 0;
+	struct nic n;
+	int ret;
+
+	(void)a;
+	nic_init(&n);
+	if (!tap(open_kho(), "open " KHO_DEV) ||
+	    !tap(kho_restore("nic-ram", &n.fd) ? fail("KHO_MEMFD_RESTORE nic-ram") :
+		 nic_map_ram(&n, MAP_POPULATE) ?:
+		 (n.st->magic == NIC_STATE_MAGIC ? 0 : fail("no receiver state in nic-ram")),
+		 "KHO_MEMFD_RESTORE nic-ram, mapped and locked, A's receiver state in it") ||
+	    !tap(dev_open(&n.ev, 0), "e1000 (%s) bound again, on its frozen domain", n.ev.bdf) ||
+	    !tap(ok_or(kho_adopt(&n.ev, n.ev.devid, TOKEN_NIC_HWPT, &frozen)),
+		 "IOMMU_KHO_ADOPT: HWPT %u", frozen) ||
+	    !tap(edu_vfio_setup_bar(&n.ev) ? fail("%s", n.ev.err) : 0, "BAR0 mapped"))
+		goto out;
+	if (!tap(nic_poll(&n), "the ring taken over: %llu frames so far, given back",
+		 (unsigned long long)n.st->frames))
+		goto out;
+	ret = edu_vfio_map(&n.ev, n.map, NIC_IOVA, NIC_RAM_SIZE) ? fail("%s", n.ev.err) :
+	      hwpt_alloc(&n.ev, &hwpt);
+	if (!tap(ret, "IOAS rebuilt, HWPT %u on it", hwpt) ||
+	    !tap(nic_poll(&n) ?: ok_or(dev_attach(&n.ev, hwpt)),
+		 "replace: the frozen domain by HWPT %u", hwpt))
+		goto out;
+	printf("nic_rx: replaced\n");
+	if (!tap(nic_poll(&n) ?: ok_or(obj_destroy(&n.ev, frozen)),
+		 "IOMMU_DESTROY the adopted HWPT %u", frozen) ||
+	    !tap(nic_wait(&n, nic_ended, "END"), "received until the sender's END"))
+		goto out;
+	printf("nic_rx: B frames=%llu sent=%llu corrupt=%llu dups=%llu probes=%llu\n",
+	       (unsigned long long)n.st->frames, (unsigned long long)n.st->end_count,
+	       (unsigned long long)n.st->corrupt, (unsigned long long)n.st->dups,
+	       (unsigned long long)n.st->probes);
+	tap(n.st->corrupt ? fail("%llu corrupt, first: %s",
+				 (unsigned long long)n.st->corrupt, n.first_bad) : 0,
+	    "every frame intact");
+	tap(n.st->dups ? fail("%llu twice, first: %s",
+			      (unsigned long long)n.st->dups, n.first_bad) : 0,
+	    "no frame twice");
+	tap(nic_all_seen(&n), "every frame the sender sent arrived");
+	tap(ioctl(kho_fd, KHO_FINISH, &fin) ? fail("KHO_FINISH: %s", strerror(errno)) : 0,
+	    "KHO_FINISH");
+out:
+	edu_vfio_close(&n.ev);
+}
+
 enum arg_kind {
 	ARGS_NONE,	/* errors */
 	ARGS_SEED,	/* check SEED */
 	ARGS_ARM,	/* arm SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV] */
 	ARGS_MODE,	/* fenced SEED node|handover */
+	ARGS_LIVE,	/* live SEED GEN [again DELAY_MS] */
 };
 
 struct command {
@@ -1899,6 +2939,12 @@ static const struct command commands[] = {
 	{ "abort", cmd_abort, ARGS_ARM, true, false },
 	{ "fenced", cmd_fenced, ARGS_MODE, false, false },
 	{ "errors", cmd_errors, ARGS_NONE, false, false },
+	{ "live", cmd_live, ARGS_LIVE, false, false },
+	{ "gap-arm", cmd_gap_arm, ARGS_SEED, true, false },
+	{ "nic-arm", cmd_nic_arm, ARGS_SEED, true, false },
+	{ "nic-live", cmd_nic_live, ARGS_SEED, false, false },
+	{ "replace-dma", cmd_replace_dma, ARGS_SEED, false, false },
+	{ "adopt-errors", cmd_adopt_errors, ARGS_SEED, false, false },
 };
 
 static bool parse_u64(const char *s, u64 *val)
@@ -1932,6 +2978,22 @@ static const struct command *parse_args(int argc, char **argv, struct args *a)
 	if (c->kind == ARGS_SEED && argc == 4 && !strcmp(argv[3], "finish")) {
 		a->finish = true;
 		next = 4;
+	}
+	if (c->kind == ARGS_LIVE) {
+		if (argc < 4 || !parse_u64(argv[3], &val) || !val || val >= sizeof(gen_name) - 1)
+			return NULL;
+		a->gen = val;
+		next = 4;
+		if (argc == 6 && !strcmp(argv[4], "again") && parse_u64(argv[5], &val) &&
+		    val <= 60000) {
+			a->again = true;
+			a->delay = val;
+			next = 6;
+		} else if (argc == 5 && !strcmp(argv[4], "gap")) {
+			a->gap = true;
+			next = 5;
+		}
+		return next == argc ? c : NULL;
 	}
 	if (c->kind == ARGS_MODE) {
 		a->mode = argc == 4 ? argv[3] : "";
@@ -1971,8 +3033,15 @@ int main(int argc, char **argv)
 			"       %s isolate-check SEED\n"
 			"       %s abort SEED DELAY_MS [TOKEN_HWPT TOKEN_DEV]\n"
 			"       %s fenced SEED node|handover\n"
-			"       %s errors\n",
-			argv[0], argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
+			"       %s errors\n"
+			"       %s live SEED GEN [again DELAY_MS | gap]\n"
+			"       %s gap-arm SEED\n"
+			"       %s nic-arm SEED\n"
+			"       %s nic-live SEED\n"
+			"       %s replace-dma SEED\n"
+			"       %s adopt-errors SEED\n",
+			argv[0], argv[0], argv[0], argv[0], argv[0], argv[0], argv[0],
+			argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
 		printf("vtd_kho: FAIL\n");
 		return 2;
 	}
@@ -1981,7 +3050,7 @@ int main(int argc, char **argv)
 	c->run(&a);
 	printf("1..%u\n", tap_total);
 	/* A command that kexecs is back here only if something failed. */
-	pass = tap_total && !tap_failed && !c->kexecs;
+	pass = tap_total && !tap_failed && !c->kexecs && !a.again;
 	printf("vtd_kho: %s\n", pass ? "PASS" : "FAIL");
 	return pass ? 0 : 1;
 }

@@ -15,7 +15,7 @@ boots=4
 kv() { echo " $1" | grep -oE " $2=[^ ]*" | cut -d= -f2-; }
 
 check() {
-	local i seed line a d
+	local i seed line
 	for i in 1 2 3; do
 		seed=$(field "kho-chain: phase $i seed=" seed)
 		line=$(console | grep -E '^kho_test: verify PASS' | sed -n "${i}p")
@@ -27,11 +27,5 @@ check() {
 	done
 	[ "$(count '^kho_test: verify')" -eq 3 ] ||
 		bad "expected 3 kho_test verify lines: $(console | grep -m1 '^kho_test: verify FAIL')"
-	a=$(field 'kho-chain: A memfree=' memfree)
-	d=$(field 'kho-chain: D memfree=' memfree)
-	if [ -z "$a" ] || [ -z "$d" ]; then
-		bad "memfree not reported: A=$a D=$d"
-	elif [ $((d * 100)) -lt $((a * 99)) ]; then
-		bad "D has $d kB free, more than 1% below A's $a kB (memtotal A=$(field 'kho-chain: A memfree=' memtotal) D=$(field 'kho-chain: D memfree=' memtotal))"
-	fi
+	memfree_near_cold kho-chain D
 }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # memfd-corrupt: a memfd page list broken after freeze ($corrupt: memfd-dup,
-# one folio named twice, or memfd-tail, a tail entry without its head) is
+# one folio named twice, or memfd-align, a folio its index does not align) is
 # refused at restore with EINVAL and one error line, never a WARN; the
 # other memfd comes back whole. A variant sets corrupt= and includes this.
 corrupt=${corrupt:-memfd-dup}

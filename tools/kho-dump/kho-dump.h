@@ -24,6 +24,7 @@ typedef __u64 u64;
 
 #define KD_PAGE_SIZE		4096ULL	/* x86-64: the only KHO architecture */
 #define KD_PAGEBLOCK_SIZE	0x200000ULL	/* scratch granule: a pageblock */
+#define KD_MAX_ORDER		18	/* a block KHO preserves: a 1 GiB page at most */
 #define KD_MAX_DEPTH		16	/* deeper nodes are a problem, not shown */
 #define KD_MAX_PROBLEMS		200	/* more are counted, not listed */
 #define KD_MAX_INPUT		(64UL << 20)

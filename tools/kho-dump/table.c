@@ -115,7 +115,7 @@ static const char *const kd_seal_names[] = {
 };
 
 static const struct kd_prop_spec kd_memfd_props[] = {
-	KD_COMPATIBLE("linux,kho-memfd-v1"),
+	KD_COMPATIBLE("linux,kho-memfd-v2"),
 	{ }
 };
 
@@ -124,33 +124,52 @@ static const struct kd_prop_spec kd_memfd_file_props[] = {
 	{ .name = "size", .type = KD_BYTES, .flags = KD_REQ },
 	{ .name = "seals", .type = KD_FLAGS, .flags = KD_REQ, .bits = kd_seal_names },
 	{ .name = "nr-pages", .type = KD_U64, .flags = KD_REQ },
+	{ .name = "page-size", .type = KD_BYTES, .flags = KD_REQ },
+	{ .name = "nr-folios", .type = KD_U64, .flags = KD_REQ },
 	{ .name = "pages", .type = KD_PHYS, .flags = KD_REQ | KD_ALIGNED },
-	{ .name = "pages-size", .type = KD_BYTES, .flags = KD_REQ },
 	{ }
 };
 
 /*
- * One page entry (u64) for each page of the file, in chunks whose first
- * is at "pages"; the size is a file size (at most MAX_LFS_FILESIZE).
+ * A hugetlb memfd's page size: a power of two above a page that KHO can
+ * preserve as one block (an order up to KD_MAX_ORDER).
+ */
+static bool kd_huge_page_size_ok(u64 page_size)
+{
+	return page_size > KD_PAGE_SIZE && !(page_size & (page_size - 1)) &&
+	       page_size <= KD_PAGE_SIZE << KD_MAX_ORDER;
+}
+
+/*
+ * One entry (u64) for each folio of the file, in chunks whose first is at
+ * "pages": a folio covers one page or more, so there are no more folios
+ * than pages. The size is a file size (at most MAX_LFS_FILESIZE); a
+ * hugetlb memfd's is a whole number of its huge pages.
  */
 static void kd_memfd_file_check(struct kd_walk *w, int node, const char *path)
 {
-	u64 size, nr, pages, pages_size;
+	u64 size, nr, page_size, folios, pages;
 
 	if (!kd_get_u64(w, node, "size", &size) ||
 	    !kd_get_u64(w, node, "nr-pages", &nr) ||
-	    !kd_get_u64(w, node, "pages", &pages) ||
-	    !kd_get_u64(w, node, "pages-size", &pages_size))
+	    !kd_get_u64(w, node, "page-size", &page_size) ||
+	    !kd_get_u64(w, node, "nr-folios", &folios) ||
+	    !kd_get_u64(w, node, "pages", &pages))
 		return;
 	if (size > INT64_MAX)
 		kd_problem(w, path, "size", "0x%llx is beyond any file size", size);
 	else if (nr != (size + KD_PAGE_SIZE - 1) / KD_PAGE_SIZE)
 		kd_problem(w, path, "nr-pages", "%llu, but a size of %llu bytes has %llu pages",
 			   nr, size, (size + KD_PAGE_SIZE - 1) / KD_PAGE_SIZE);
-	if (nr > UINT64_MAX / sizeof(u64) || nr * sizeof(u64) != pages_size)
-		kd_problem(w, path, "pages-size", "%llu bytes, but nr-pages * 8 is %llu%s",
-			   pages_size, nr * sizeof(u64),
-			   nr > UINT64_MAX / sizeof(u64) ? " (overflows)" : "");
+	if (page_size != KD_PAGE_SIZE && !kd_huge_page_size_ok(page_size))
+		kd_problem(w, path, "page-size",
+			   "%llu: neither a shmem memfd's %llu nor a huge page size",
+			   page_size, KD_PAGE_SIZE);
+	else if (page_size != KD_PAGE_SIZE && size % page_size)
+		kd_problem(w, path, "size", "%llu is not a whole number of %llu-byte huge pages",
+			   size, page_size);
+	if (folios > nr || !folios != !nr)
+		kd_problem(w, path, "nr-folios", "%llu for %llu pages", folios, nr);
 	if (nr && !pages)
 		kd_problem(w, path, "pages", "zero, but nr-pages is %llu", nr);
 }
@@ -815,7 +834,7 @@ const struct kd_node_spec kd_handler_specs[] = {
 	},
 	{
 		.name = "memfd",
-		.compatible = "linux,kho-memfd-v1",
+		.compatible = "linux,kho-memfd-v2",
 		.props = kd_memfd_props,
 		.children = kd_memfd_children,
 		.check = kd_memfd_check,

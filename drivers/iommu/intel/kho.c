@@ -107,6 +107,7 @@ struct intel_kho_frozen {
  * @pasid_dir: scalable mode: its PASID directory, adopted in place
  * @pasid_dir_order: the directory's order
  * @claimed: the iommu core made @fz the device's first domain
+ * @replaced: the device left @fz for a new domain without a gap
  */
 struct intel_kho_in_dev {
 	struct list_head list;
@@ -118,6 +119,7 @@ struct intel_kho_in_dev {
 	phys_addr_t pasid_dir;
 	unsigned int pasid_dir_order;
 	bool claimed;
+	bool replaced;
 };
 
 static struct {
@@ -1448,11 +1450,12 @@ bool intel_kho_probe_device(struct device_domain_info *info)
 /**
  * intel_kho_frozen_domain - the domain a preserved device is still on
  * @dev: a device being given its first domain by the iommu core
+ * @token: the token its HWPT was preserved with, if one is returned
  *
  * Return: its frozen domain, which the core attaches instead of the
  * default domain, or NULL for any other device.
  */
-struct iommu_domain *intel_kho_frozen_domain(struct device *dev)
+struct iommu_domain *intel_kho_frozen_domain(struct device *dev, u64 *token)
 {
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 	struct iommu_domain *domain = NULL;
@@ -1465,6 +1468,7 @@ struct iommu_domain *intel_kho_frozen_domain(struct device *dev)
 	if (idev && idev->fz && !idev->claimed) {
 		idev->claimed = true;
 		domain = &idev->fz->dd.domain;
+		*token = idev->fz->token;
 	}
 	mutex_unlock(&intel_kho.lock);
 	return domain;
@@ -1635,6 +1639,292 @@ static const struct iommu_domain_ops intel_kho_frozen_ops = {
 	.free = intel_kho_frozen_free,
 };
 
+/* ---- incoming: leaving the frozen domain without a gap -------------------- */
+
+/**
+ * intel_kho_on_frozen - is a device still on the domain it was left on?
+ * @dev: a device being attached to another domain
+ *
+ * Return: true if its next attach must be intel_kho_replace().
+ */
+bool intel_kho_on_frozen(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+
+	return info && info->domain &&
+	       info->domain->domain.ops == &intel_kho_frozen_ops;
+}
+
+/*
+ * The control of the hitless replace: 6.12's path, which clears the
+ * entry, then programs the new one; the window between is stretched so
+ * that a DMA of the device falls into it and faults.
+ */
+static int intel_kho_replace_stock(struct iommu_domain *domain,
+				   struct device *dev)
+{
+	pr_info("%s: leaving the frozen domain the stock way (naive on purpose)\n",
+		dev_name(dev));
+	device_block_translation(dev);
+	kho_test_stretch("clearing the entry (stock)");
+	return domain->ops->attach_dev(domain, dev);
+}
+
+/*
+ * The new domain's DID on the device's unit. It takes the frozen domain's
+ * when the device is the last one on it there and the new domain has none
+ * yet: the entry's DID then does not change, and nothing else can refill
+ * the IOTLB from the frozen tables under that DID once it is flushed.
+ * Otherwise the new domain gets a DID the usual way. @took tells which.
+ */
+static int intel_kho_new_did(struct intel_kho_frozen *fz, struct dmar_domain *dd,
+			     struct intel_iommu *iommu, bool *took)
+{
+	struct iommu_domain_info *di, *curr;
+
+	spin_lock(&iommu->lock);
+	di = xa_load(&fz->dd.iommu_array, iommu->seq_id);
+	*took = di && di->refcnt == 1 && !xa_load(&dd->iommu_array, iommu->seq_id);
+	if (*took) {
+		curr = xa_cmpxchg(&dd->iommu_array, iommu->seq_id, NULL, di,
+				  GFP_ATOMIC);
+		if (curr) {
+			spin_unlock(&iommu->lock);
+			return xa_err(curr) ?: -EBUSY;
+		}
+		domain_update_iommu_cap(dd);
+	}
+	spin_unlock(&iommu->lock);
+	return *took ? 0 : domain_attach_iommu(dd, iommu);
+}
+
+/*
+ * @dd lets go of its DID on @iommu: the new domain on an error, the frozen
+ * one once the switch is done. If @took, the other domain holds the same
+ * DID, so only @dd's entry goes; else as any domain lets go of its DID.
+ */
+static void intel_kho_put_did(struct dmar_domain *dd, struct intel_iommu *iommu,
+			      bool took)
+{
+	if (!took) {
+		domain_detach_iommu(dd, iommu);
+		return;
+	}
+	spin_lock(&iommu->lock);
+	xa_erase(&dd->iommu_array, iommu->seq_id);
+	spin_unlock(&iommu->lock);
+}
+
+/* The top table the unit walks, skipping the levels it does not have. */
+static struct dma_pte *intel_kho_unit_pgd(struct dmar_domain *dd,
+					  struct intel_iommu *iommu, int *agaw)
+{
+	struct dma_pte *pgd = dd->pgd;
+
+	for (*agaw = dd->agaw; *agaw > iommu->agaw; (*agaw)--) {
+		pgd = phys_to_virt(dma_pte_addr(pgd));
+		if (!dma_pte_present(pgd))
+			return NULL;
+	}
+	return pgd;
+}
+
+/*
+ * Switch the first 128 bits of an entry, in which alone old and new
+ * differ: one 64-bit store if only the low half changes, else one
+ * 128-bit compare-and-exchange. Either way the IOMMU reads the old entry
+ * or the new one, never a mix, never a non-present one.
+ */
+static int intel_kho_store(u64 *entry, const u64 *new)
+{
+	u128 old128, new128;
+
+	if (READ_ONCE(entry[1]) == new[1]) {
+		WRITE_ONCE(entry[0], new[0]);
+		return 0;
+	}
+	if (!system_has_cmpxchg128())
+		return -EOPNOTSUPP;
+	old128 = ((u128)READ_ONCE(entry[1]) << 64) | READ_ONCE(entry[0]);
+	new128 = ((u128)new[1] << 64) | new[0];
+	return try_cmpxchg128((u128 *)entry, &old128, new128) ? 0 : -EBUSY;
+}
+
+/* Legacy mode: the context entry 6.12 would write for @dd, switched in place. */
+static int intel_kho_switch_context(struct device_domain_info *info,
+				    struct dmar_domain *dd, u16 did, u16 old_did)
+{
+	struct intel_iommu *iommu = info->iommu;
+	struct context_entry *ce, new = {};
+	struct dma_pte *pgd;
+	int agaw, err;
+
+	pgd = intel_kho_unit_pgd(dd, iommu, &agaw);
+	if (!pgd)
+		return -EINVAL;
+	context_set_domain_id(&new, did);
+	context_set_address_root(&new, virt_to_phys(pgd));
+	context_set_address_width(&new, agaw);
+	context_set_translation_type(&new, info->ats_supported ?
+				     CONTEXT_TT_DEV_IOTLB : CONTEXT_TT_MULTI_LEVEL);
+	context_set_fault_enable(&new);
+	context_set_present(&new);
+
+	spin_lock(&iommu->lock);
+	ce = iommu_context_addr(iommu, info->bus, info->devfn, 0);
+	err = ce && context_present(ce) ? intel_kho_store(&ce->lo, &new.lo) : -EINVAL;
+	if (!err && !ecap_coherent(iommu->ecap))
+		clflush_cache_range(ce, sizeof(*ce));
+	spin_unlock(&iommu->lock);
+	if (err)
+		return err;
+	kho_test_stretch("storing the new context entry");
+	iommu->flush.flush_context(iommu, old_did, PCI_DEVID(info->bus, info->devfn),
+				   DMA_CCMD_MASK_NOBIT, DMA_CCMD_DEVICE_INVL);
+	kho_test_stretch("invalidating the context cache");
+	return 0;
+}
+
+/* Scalable mode: PASID 0's entry 6.12 would write for @dd, switched in place. */
+static int intel_kho_switch_pasid(struct device_domain_info *info,
+				  struct dmar_domain *dd, u16 did, u16 old_did)
+{
+	struct intel_iommu *iommu = info->iommu;
+	struct pasid_dir_entry *dir = info->pasid_table->table;
+	struct pasid_entry *pe, new;
+	struct dma_pte *pgd;
+	int agaw, err = -EINVAL, i;
+
+	pgd = intel_kho_unit_pgd(dd, iommu, &agaw);
+	if (!pgd || !ecap_slts(iommu->ecap) || dd->use_first_level)
+		return -EINVAL;
+	pasid_clear_entry(&new);
+	pasid_set_domain_id(&new, did);
+	pasid_set_slptr(&new, virt_to_phys(pgd));
+	pasid_set_address_width(&new, agaw);
+	pasid_set_translation_type(&new, PASID_ENTRY_PGTT_SL_ONLY);
+	pasid_set_fault_enable(&new);
+	pasid_set_page_snoop(&new, !!ecap_smpwc(iommu->ecap));
+	if (dd->dirty_tracking)
+		pasid_set_ssade(&new);
+	pasid_set_present(&new);
+
+	spin_lock(&iommu->lock);
+	pe = get_pasid_table_from_pde(&dir[0]);
+	if (pe && pasid_pte_is_present(pe)) {
+		/* Past the first 128 bits nothing may differ: no store covers them. */
+		for (err = 0, i = 2; i < ARRAY_SIZE(new.val) && !err; i++)
+			err = READ_ONCE(pe->val[i]) != new.val[i] ? -EOPNOTSUPP : 0;
+		err = err ?: intel_kho_store(pe->val, new.val);
+	}
+	if (!err && !ecap_coherent(iommu->ecap))
+		clflush_cache_range(pe, sizeof(*pe));
+	spin_unlock(&iommu->lock);
+	if (err)
+		return err;
+	kho_test_stretch("storing the new PASID entry");
+	qi_flush_pasid_cache(iommu, old_did, QI_PC_PASID_SEL, IOMMU_NO_PASID);
+	if (old_did != did)
+		qi_flush_pasid_cache(iommu, did, QI_PC_PASID_SEL, IOMMU_NO_PASID);
+	kho_test_stretch("invalidating the PASID cache");
+	return 0;
+}
+
+/* What the old entry may still have cached, under either DID. */
+static void intel_kho_flush_tlbs(struct device_domain_info *info, u16 did,
+				 u16 old_did)
+{
+	struct intel_iommu *iommu = info->iommu;
+
+	iommu->flush.flush_iotlb(iommu, old_did, 0, 0, DMA_TLB_DSI_FLUSH);
+	if (old_did != did)
+		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
+	if (info->ats_enabled)
+		qi_flush_dev_iotlb(iommu, PCI_DEVID(info->bus, info->devfn), info->pfsid,
+				   info->ats_qdep, 0, 64 - VTD_PAGE_SHIFT);
+	kho_test_stretch("invalidating the IOTLB");
+}
+
+/* The device now belongs to @dd: lists and cache tags follow the entry. */
+static void intel_kho_move_dev(struct device_domain_info *info,
+			       struct intel_kho_frozen *fz, struct dmar_domain *dd)
+{
+	struct intel_kho_in_dev *idev;
+	unsigned long flags;
+
+	cache_tag_unassign_domain(&fz->dd, info->dev, IOMMU_NO_PASID);
+	spin_lock_irqsave(&fz->dd.lock, flags);
+	list_del(&info->link);
+	spin_unlock_irqrestore(&fz->dd.lock, flags);
+	info->domain = dd;
+	spin_lock_irqsave(&dd->lock, flags);
+	list_add(&info->link, &dd->devices);
+	spin_unlock_irqrestore(&dd->lock, flags);
+	idev = intel_kho_find_in_dev(info);
+	if (idev)
+		idev->replaced = true;
+}
+
+/**
+ * intel_kho_replace - move a device off its frozen domain without a gap
+ * @domain: a paging domain of this driver
+ * @dev: a device on its frozen domain (intel_kho_on_frozen())
+ *
+ * Where 6.12 clears the device's entry, then writes the new one, this
+ * switches it by one atomic store, then invalidates the context (or
+ * PASID) cache and the IOTLB: a DMA of the device translates through the
+ * frozen tables or through @domain's at every instant, never faults.
+ * @domain takes over the frozen domain's DID where it can, so that the
+ * store is of the entry's low half only.
+ *
+ * Return: 0, or an error with the device still on its frozen domain.
+ */
+int intel_kho_replace(struct iommu_domain *domain, struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+	struct intel_kho_frozen *fz = to_frozen(&info->domain->domain);
+	struct dmar_domain *dd = to_dmar_domain(domain);
+	struct intel_iommu *iommu = info->iommu;
+	struct iommu_domain_info *di;
+	u16 did, old_did;
+	bool took;
+	int err;
+
+	err = prepare_domain_attach_device(domain, dev);
+	if (err)
+		return err;
+	if (kho_test_naive("vtd-replace-stock"))
+		return intel_kho_replace_stock(domain, dev);
+
+	mutex_lock(&intel_kho.lock);
+	di = xa_load(&fz->dd.iommu_array, iommu->seq_id);
+	err = di ? intel_kho_new_did(fz, dd, iommu, &took) : -EINVAL;
+	if (err)
+		goto out;
+	old_did = di->did;
+	did = domain_id_iommu(dd, iommu);
+	err = cache_tag_assign_domain(dd, dev, IOMMU_NO_PASID);
+	if (err)
+		goto err_did;
+	err = sm_supported(iommu) ? intel_kho_switch_pasid(info, dd, did, old_did) :
+				    intel_kho_switch_context(info, dd, did, old_did);
+	if (err)
+		goto err_tag;
+	intel_kho_flush_tlbs(info, did, old_did);
+	intel_kho_move_dev(info, fz, dd);
+	intel_kho_put_did(&fz->dd, iommu, took);
+	pr_info("%s: replaced its frozen domain %#llx without a gap (DID %u%s)\n",
+		dev_name(dev), fz->token, did, took ? ", taken over" : "");
+	goto out;
+err_tag:
+	cache_tag_unassign_domain(dd, dev, IOMMU_NO_PASID);
+err_did:
+	intel_kho_put_did(dd, iommu, took);
+out:
+	mutex_unlock(&intel_kho.lock);
+	return err;
+}
+
 /*
  * Finish releases what nobody restored: the page tables of a domain still
  * frozen become this kernel's first, so the walk happens now, off the
@@ -1698,7 +1988,7 @@ static int intel_kho_show(struct seq_file *m, void *unused)
 		seq_printf(m, "device %04x:%02x:%02x.%d unit=%s did=%u %s\n",
 			   idev->iommu->segment, idev->bus, PCI_SLOT(idev->devfn),
 			   PCI_FUNC(idev->devfn), idev->iommu->name, idev->did,
-			   !idev->fz ? "released" :
+			   !idev->fz ? "released" : idev->replaced ? "replaced" :
 			   idev->claimed ? "frozen" : "frozen-unclaimed");
 	mutex_unlock(&intel_kho.lock);
 	return 0;

@@ -14,6 +14,10 @@
  * domain becomes one frozen dmar_domain (no map/unmap), the device's first
  * domain. A unit left translating whose record is unusable gets an empty
  * root table instead: translation on, every device blocked (fail closed).
+ * Attaching another domain of this driver to a device on its frozen domain
+ * replaces it without a gap (intel_kho_replace()): the entry is switched
+ * by one atomic store, the new domain taking over the frozen DID, then
+ * the caches are invalidated.
  *
  * Locking: intel_kho.lock (mutex, kho.c) guards every list of kho.c. It
  * nests inside kho_out.lock (the handler runs under it), dmar_global_lock
@@ -27,6 +31,7 @@
 #ifndef _INTEL_IOMMU_KHO_H
 #define _INTEL_IOMMU_KHO_H
 
+#include <linux/errno.h>
 #include <linux/types.h>
 
 struct device;
@@ -43,13 +48,21 @@ bool intel_kho_shutdown(struct intel_iommu *iommu);
 
 bool intel_kho_init_unit(struct intel_iommu *iommu);
 bool intel_kho_probe_device(struct device_domain_info *info);
-struct iommu_domain *intel_kho_frozen_domain(struct device *dev);
+struct iommu_domain *intel_kho_frozen_domain(struct device *dev, u64 *token);
+bool intel_kho_on_frozen(struct device *dev);
+int intel_kho_replace(struct iommu_domain *domain, struct device *dev);
 #else
 static inline bool intel_kho_shutdown(struct intel_iommu *iommu) { return false; }
 static inline bool intel_kho_init_unit(struct intel_iommu *iommu) { return false; }
 static inline bool intel_kho_probe_device(struct device_domain_info *info)
 {
 	return false;
+}
+
+static inline bool intel_kho_on_frozen(struct device *dev) { return false; }
+static inline int intel_kho_replace(struct iommu_domain *domain, struct device *dev)
+{
+	return -EOPNOTSUPP;
 }
 #endif
 

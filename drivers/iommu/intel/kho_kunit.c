@@ -146,10 +146,43 @@ static void vtd_kunit_walk(struct kunit *test)
 	vtd_kunit_free(&t);
 }
 
+/*
+ * The replace's store: one 64-bit store when the upper half is the same
+ * (the DID taken over), else one 128-bit exchange; the entry is the new
+ * one after, and nothing past its first 128 bits is touched.
+ */
+static void vtd_kunit_store(struct kunit *test)
+{
+	struct pasid_entry *pe = kunit_kzalloc(test, sizeof(*pe), GFP_KERNEL);
+	u64 same_did[2] = { 0x1234000 | 0x1, 0x5 };
+	u64 new_did[2] = { 0x5678000 | 0x1, 0x9 };
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, pe);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)pe, 16));
+	pe->val[0] = 0xabc000 | 0x1;
+	pe->val[1] = 0x5;
+	pe->val[2] = 0x77;
+	KUNIT_EXPECT_EQ(test, intel_kho_store(pe->val, same_did), 0);
+	KUNIT_EXPECT_EQ(test, pe->val[0], same_did[0]);
+	KUNIT_EXPECT_EQ(test, pe->val[1], same_did[1]);
+	err = intel_kho_store(pe->val, new_did);
+	if (!system_has_cmpxchg128()) {
+		KUNIT_EXPECT_EQ(test, err, -EOPNOTSUPP);
+		KUNIT_EXPECT_EQ(test, pe->val[0], same_did[0]);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, pe->val[0], new_did[0]);
+	KUNIT_EXPECT_EQ(test, pe->val[1], new_did[1]);
+	KUNIT_EXPECT_EQ(test, pe->val[2], 0x77ULL);
+}
+
 static struct kunit_case vtd_kunit_cases[] = {
 	KUNIT_CASE(vtd_kunit_iova_to_phys),
 	KUNIT_CASE(vtd_kunit_frozen_is_frozen),
 	KUNIT_CASE(vtd_kunit_walk),
+	KUNIT_CASE(vtd_kunit_store),
 	{}
 };
 

@@ -372,3 +372,153 @@ void iommufd_device_kho_unpreserve(struct iommufd_device *idev)
 	mutex_unlock(&iommufd_kho.lock);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_kho_unpreserve, IOMMUFD);
+
+/* ---- incoming: the HWPT of a frozen domain -------------------------------- */
+
+/*
+ * Put @idev on @hwpt, which wraps the domain its group was left on, as
+ * an attach would: iommufd counts the device as attached, so the next
+ * attach is a replace.
+ */
+static int iommufd_kho_attach_frozen(struct iommufd_device *idev,
+				     struct iommufd_hw_pagetable *hwpt, u64 token)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_attach_handle *handle;
+	struct iommu_domain *domain;
+
+	lockdep_assert_held(&igroup->lock);
+	if (igroup->hwpt)
+		return igroup->hwpt->obj.type == IOMMUFD_OBJ_HWPT_FROZEN ? -EBUSY : -ENOENT;
+	handle = kzalloc(sizeof(*handle), GFP_KERNEL);
+	if (!handle)
+		return -ENOMEM;
+	handle->idev = idev;
+	domain = iommu_kho_adopt(idev->dev, idev->ictx, token, &handle->handle);
+	if (IS_ERR(domain)) {
+		kfree(handle);
+		return PTR_ERR(domain);
+	}
+	hwpt->domain = domain;
+	igroup->hwpt = hwpt;
+	list_add_tail(&idev->group_item, &igroup->device_list);
+	refcount_inc(&hwpt->obj.users);
+	/* Pairs with iommufd_device_detach(), as for an attach */
+	refcount_inc(&idev->obj.users);
+	return 0;
+}
+
+/* Undo iommufd_kho_attach_frozen(): the domain goes back to the core. */
+static void iommufd_kho_detach_frozen(struct iommufd_device *idev,
+				      struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommu_attach_handle *handle;
+
+	mutex_lock(&igroup->lock);
+	list_del(&idev->group_item);
+	igroup->hwpt = NULL;
+	refcount_dec(&hwpt->obj.users);
+	refcount_dec(&idev->obj.users);
+	handle = iommu_kho_unadopt(idev->dev, hwpt->domain);
+	mutex_unlock(&igroup->lock);
+	if (handle)
+		kfree(container_of(handle, struct iommufd_attach_handle, handle));
+	hwpt->domain = NULL;
+}
+
+/**
+ * iommufd_kho_adopt - IOMMU_KHO_ADOPT
+ * @ucmd: the call
+ *
+ * Return: 0 or the errno the uAPI documents.
+ */
+int iommufd_kho_adopt(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_kho_adopt *cmd = ucmd->cmd;
+	struct iommufd_hw_pagetable *hwpt;
+	struct iommufd_device *idev;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (!cmd->token)
+		return -EINVAL;
+	idev = iommufd_get_device(ucmd, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+	hwpt = iommufd_object_alloc(ucmd->ictx, hwpt, IOMMUFD_OBJ_HWPT_FROZEN);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_put_idev;
+	}
+	mutex_lock(&idev->igroup->lock);
+	rc = iommufd_kho_attach_frozen(idev, hwpt, cmd->token);
+	mutex_unlock(&idev->igroup->lock);
+	if (rc)
+		goto out_abort;
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		iommufd_kho_detach_frozen(idev, hwpt);
+		goto out_abort;
+	}
+	iommufd_object_finalize(ucmd->ictx, &hwpt->obj);
+	goto out_put_idev;
+out_abort:
+	iommufd_object_abort_and_destroy(ucmd->ictx, &hwpt->obj);
+out_put_idev:
+	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return rc;
+}
+
+/**
+ * iommufd_hwpt_frozen_destroy - the adopted HWPT is destroyed
+ * @obj: its object; no device is on it any more
+ *
+ * The IOMMU driver frees the previous kernel's page tables.
+ */
+void iommufd_hwpt_frozen_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hw_pagetable *hwpt =
+		container_of(obj, struct iommufd_hw_pagetable, obj);
+
+	if (hwpt->domain)
+		iommu_domain_free(hwpt->domain);
+}
+
+/**
+ * iommufd_kho_is_frozen - does @id name an adopted HWPT?
+ * @ictx: the iommufd
+ * @id: an object id that is not an IOAS
+ *
+ * Return: true if it is an HWPT IOMMU_KHO_ADOPT returned.
+ */
+bool iommufd_kho_is_frozen(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_HWPT_FROZEN);
+	if (IS_ERR(obj))
+		return false;
+	iommufd_put_object(ictx, obj);
+	return true;
+}
+
+/**
+ * iommufd_device_kho_adopted - is the device on the HWPT of its frozen domain?
+ * @idev: a bound device
+ *
+ * Return: true between IOMMU_KHO_ADOPT and the device's next attach or
+ * detach; VFIO counts it as attached then.
+ */
+bool iommufd_device_kho_adopted(struct iommufd_device *idev)
+{
+	struct iommufd_hw_pagetable *hwpt;
+
+	mutex_lock(&idev->igroup->lock);
+	hwpt = idev->igroup->hwpt;
+	mutex_unlock(&idev->igroup->lock);
+	return hwpt && hwpt->obj.type == IOMMUFD_OBJ_HWPT_FROZEN;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_kho_adopted, IOMMUFD);

@@ -142,17 +142,17 @@ struct kho_hdr {
 
 /* FDT node of the memfd handler; its children are memfd@0, memfd@1, ... */
 #define KHO_MEMFD_NODE		"memfd"
-#define KHO_MEMFD_COMPATIBLE	"linux,kho-memfd-v1"
+#define KHO_MEMFD_COMPATIBLE	"linux,kho-memfd-v2"
 
 /*
- * A preserved memfd's pages, one u64 entry per page in file order: the
- * page's physical address, the order of its folio in the low bits, and
- * KHO_MEMFD_ENTRY_TAIL for every page but a folio's first. The entries sit
- * in a list of preserved page-sized chunks; "pages" is the first one's
- * physical address and "next" links them (0 ends the list).
+ * A preserved memfd's pages, one u64 entry per folio in file order: the
+ * folio's physical address with its order in the low bits. A folio of
+ * order N covers 2^N pages of the file, so the entries of a memfd of huge
+ * folios are few. The entries sit in a list of preserved page-sized
+ * chunks; "pages" is the first one's physical address and "next" links
+ * them (0 ends the list).
  */
 #define KHO_MEMFD_ENTRY_ORDER	0x3fULL
-#define KHO_MEMFD_ENTRY_TAIL	(1ULL << 6)
 #define KHO_MEMFD_CHUNK_ENTRIES	510
 
 struct kho_memfd_chunk {
@@ -174,14 +174,17 @@ enum {
  * struct kho_memfd_preserve - KHO_MEMFD_PRESERVE
  * @size: sizeof(struct kho_memfd_preserve)
  * @flags: zero
- * @fd: the memfd; not hugetlb (EOPNOTSUPP)
+ * @fd: the memfd: shmem (4 KiB pages, THP folios kept as they are) or
+ *	hugetlb (MFD_HUGETLB, any huge page size)
  * @__reserved: zero
  * @name: NUL-terminated, 1 to KHO_NAME_MAX - 1 bytes, unique (EEXIST)
  *
  * Keep the memfd's pages, size and seals for the next kernel. Holes are
- * filled with zeroed pages first. While preserved the size is frozen: the
- * kernel adds F_SEAL_GROW and F_SEAL_SHRINK (so truncate and growing
- * writes fail with EPERM); unpreserving gives the original seals back.
+ * filled with zeroed pages first. Its folios keep their size: a memfd of
+ * THP shmem comes back in the same huge folios at the same addresses.
+ * While preserved the size is frozen: the kernel adds F_SEAL_GROW and
+ * F_SEAL_SHRINK (so truncate and growing writes fail with EPERM);
+ * unpreserving gives the original seals back.
  */
 struct kho_memfd_preserve {
 	__u32 size;
@@ -245,7 +248,9 @@ struct kho_memfd_list {
  * @__reserved: zero
  *
  * Each memfd can be restored once: ENOENT for an unknown name or a second
- * restore.
+ * restore. A hugetlb memfd's pages become pages in use of the hugetlb pool
+ * of their size; EOPNOTSUPP if this kernel has none of that size (the
+ * memfd stays listed and unrestored, and finish frees its pages).
  */
 struct kho_memfd_restore {
 	__u32 size;
