@@ -337,6 +337,23 @@ struct seq_file;
 void kho_memfd_stats(struct seq_file *m);
 
 /**
+ * struct kho_memfd_cursor - where a walk taking back a page list stands
+ * @phys: the chunk to take next, if @chunk is NULL
+ * @chunk: the chunk being walked, taken back
+ * @entry: its next entry
+ * @index: the file index that entry's folio starts at
+ * @folio: that entry's folio, taken back but not yet accepted by the
+ *	walk's taker (which failed for want of memory)
+ */
+struct kho_memfd_cursor {
+	phys_addr_t phys;
+	struct page *chunk;
+	unsigned int entry;
+	pgoff_t index;
+	struct folio *folio;
+};
+
+/**
  * struct kho_memfd_in - a memfd the previous kernel handed over
  * @name: its name
  * @size: its size
@@ -348,7 +365,11 @@ void kho_memfd_stats(struct seq_file *m);
  * @restored: taken (or failed to restore): never again
  * @folios: a hugetlb memfd's huge pages, claimed into their pool at boot
  * @nr_claimed: entries in @folios
+ * @nr_filled: of those, the ones already in @file
  * @claim_err: why a hugetlb memfd's pages could not be claimed, or 0
+ * @cur: how far its page list has been taken back
+ * @file: the memfd a restore that failed for want of memory was filling;
+ *	the next restore goes on from @cur or @nr_filled
  */
 struct kho_memfd_in {
 	char name[KHO_NAME_MAX];
@@ -361,7 +382,10 @@ struct kho_memfd_in {
 	bool restored;
 	struct folio **folios;
 	unsigned long nr_claimed;
+	unsigned long nr_filled;
 	int claim_err;
+	struct kho_memfd_cursor cur;
+	struct file *file;
 };
 
 int kho_memfd_read_nodes(const void *fdt, int node, struct kho_memfd_in *in,

@@ -585,6 +585,7 @@ static int kho_memfd_parse_one(const void *fdt, int node, struct kho_memfd_in *i
 	    (in->seals & ~KHO_MEMFD_SEALS) || in->size > MAX_LFS_FILESIZE ||
 	    (in->nr_pages && !in->pages) || !PAGE_ALIGNED(in->pages))
 		return -EINVAL;
+	in->cur.phys = in->pages;
 	return 0;
 }
 
@@ -735,70 +736,90 @@ static u64 kho_memfd_folio_clock(void)
 }
 
 /*
- * What to do with each folio of a list: called with the folio (the
- * caller's reference is the callee's) and the page index it starts at.
+ * What to do with each folio of a list: called with the folio and the page
+ * index it starts at. On success the caller's reference is the callee's;
+ * on failure (for want of memory: nothing changed) it stays the caller's,
+ * to be offered again.
  */
 typedef int (*kho_memfd_take_fn)(struct folio *folio, pgoff_t index, void *arg);
 
 /*
- * Take the folio of one entry back and pass it on; @take_ns adds the time
- * taking it back cost (its struct pages made a folio again).
+ * Take the folio of @cur's entry back, unless a failed call took it
+ * already, and offer it to @take; @take_ns adds the time taking it back
+ * cost (its struct pages made a folio again).
  */
-static int kho_memfd_take_entry(u64 entry, pgoff_t index, kho_memfd_take_fn take,
-				void *arg, u64 *take_ns)
+static int kho_memfd_take_entry(struct kho_memfd_cursor *cur, u64 entry,
+				kho_memfd_take_fn take, void *arg, u64 *take_ns)
 {
 	unsigned int order = entry & KHO_MEMFD_ENTRY_ORDER;
 	u64 start = kho_memfd_folio_clock();
-	struct folio *folio;
+	int err;
 
-	/*
-	 * The list was checked, so only a corrupt list that names one folio
-	 * twice gets here without it: an error, not a bug.
-	 */
-	folio = kho_restore_folio(entry & PAGE_MASK);
-	*take_ns += kho_memfd_folio_clock() - start;
-	if (!folio)
-		return -EINVAL;
-	if (folio_order(folio) != order) {
-		folio_put(folio);
-		return -EINVAL;
+	if (!cur->folio) {
+		/*
+		 * The list was checked, so only a corrupt list that names one
+		 * folio twice gets here without it: an error, not a bug.
+		 */
+		cur->folio = kho_restore_folio(entry & PAGE_MASK);
+		*take_ns += kho_memfd_folio_clock() - start;
+		if (!cur->folio)
+			return -EINVAL;
+		if (folio_order(cur->folio) != order)
+			return -EINVAL;
 	}
-	return take(folio, index, arg);
+	err = take(cur->folio, cur->index, arg);
+	if (err)
+		return err;
+	cur->folio = NULL;
+	cur->index += 1UL << order;
+	cur->entry++;
+	return 0;
 }
 
 /*
  * Take every folio of a checked list back, in file order, into @take; the
- * list's own pages are freed on the way. Only @take can still fail here;
- * the folios not taken yet are then released by finish.
+ * list's own pages are freed on the way. Only @take can still fail here
+ * (-EINVAL aside, from a corrupt list): @in->cur then says where, and a
+ * later call goes on from there. What a walk never takes finish releases.
  */
-static int kho_memfd_take_all(const struct kho_memfd_in *in, kho_memfd_take_fn take,
+static int kho_memfd_take_all(struct kho_memfd_in *in, kho_memfd_take_fn take,
 			      void *arg, u64 *take_ns)
 {
-	phys_addr_t phys = in->pages;
-	pgoff_t index = 0;
-	int err = 0;
+	struct kho_memfd_cursor *cur = &in->cur;
+	const struct kho_memfd_chunk *chunk;
+	int err;
 
-	while (index < in->nr_pages) {
-		struct page *page = kho_restore_pages(phys, 1);
-		const struct kho_memfd_chunk *chunk;
-		unsigned long i;
-		u64 entry;
-
-		/* A chunk listed twice: its first visit took it. */
-		if (!page)
-			return -EINVAL;
-		chunk = page_address(page);
-		for (i = 0; !err && i < chunk->nr; i++) {
-			entry = chunk->entries[i];
-			err = kho_memfd_take_entry(entry, index, take, arg, take_ns);
-			index += 1UL << (entry & KHO_MEMFD_ENTRY_ORDER);
+	while (cur->index < in->nr_pages) {
+		if (!cur->chunk) {
+			cur->chunk = kho_restore_pages(cur->phys, 1);
+			/* A chunk listed twice: its first visit took it. */
+			if (!cur->chunk)
+				return -EINVAL;
+			cur->entry = 0;
 		}
-		phys = chunk->next;
-		__free_page(page);
-		if (err)
-			return err;
+		chunk = page_address(cur->chunk);
+		while (cur->entry < chunk->nr) {
+			err = kho_memfd_take_entry(cur, chunk->entries[cur->entry],
+						   take, arg, take_ns);
+			if (err)
+				return err;
+		}
+		cur->phys = chunk->next;
+		__free_page(cur->chunk);
+		cur->chunk = NULL;
 	}
 	return 0;
+}
+
+/* What a walk that stopped half-way still holds goes back to the allocator. */
+static void kho_memfd_cursor_release(struct kho_memfd_cursor *cur)
+{
+	if (cur->folio)
+		folio_put(cur->folio);
+	if (cur->chunk)
+		__free_page(cur->chunk);
+	cur->folio = NULL;
+	cur->chunk = NULL;
 }
 
 /* A shmem memfd's folio goes into its page cache at @index. */
@@ -806,7 +827,8 @@ static int kho_memfd_take_shmem(struct folio *folio, pgoff_t index, void *file)
 {
 	int err = shmem_insert_folio(file, folio, index);
 
-	folio_put(folio);
+	if (!err)
+		folio_put(folio);
 	return err;
 }
 
@@ -821,41 +843,48 @@ static int kho_memfd_take_huge(struct folio *folio, pgoff_t index, void *arg)
 	int err;
 
 	err = hugetlb_kho_claim_folio(size_to_hstate(in->page_size), folio);
-	if (err) {
-		folio_put(folio);
+	if (err)
 		return err;
-	}
 	in->folios[in->nr_claimed++] = folio;
 	return 0;
 }
 
-/* Free the claimed huge pages nobody restored into their pool. */
+/*
+ * Free the claimed huge pages that are in no file into their pool; those
+ * in a file go with it.
+ */
 static void kho_memfd_unclaim(struct kho_memfd_in *in)
 {
-	while (in->nr_claimed)
+	while (in->nr_claimed > in->nr_filled)
 		folio_put(in->folios[--in->nr_claimed]);
 	kvfree(in->folios);
 	in->folios = NULL;
+	in->nr_claimed = 0;
+	in->nr_filled = 0;
 }
 
-/* Put every claimed huge page into @file, which holds them from then on. */
+/*
+ * Put the claimed huge pages into @file, which holds them from then on, in
+ * one run; after a failure for want of memory, a later call goes on where
+ * this one stopped.
+ */
 static int kho_memfd_fill_huge(struct file *file, struct kho_memfd_in *in)
 {
-	unsigned long i;
-	int err = 0;
+	unsigned long i, added;
+	int err;
 
-	for (i = 0; i < in->nr_claimed; i++) {
-		err = err ?: hugetlb_kho_add_folio(file, in->folios[i], i);
-		folio_put(in->folios[i]);
-	}
-	in->nr_claimed = 0;
+	err = hugetlb_kho_add_folios(file, in->folios + in->nr_filled, in->nr_filled,
+				     in->nr_claimed - in->nr_filled, &added);
+	for (i = 0; i < added; i++)
+		folio_put(in->folios[in->nr_filled++]);
+	if (err)
+		return err;
 	kho_memfd_unclaim(in);
-	return err;
+	return 0;
 }
 #else
 static int kho_memfd_take_huge(struct folio *folio, pgoff_t index, void *arg)
 {
-	folio_put(folio);
 	return -EOPNOTSUPP;
 }
 
@@ -866,6 +895,19 @@ static int kho_memfd_fill_huge(struct file *file, struct kho_memfd_in *in)
 	return -EOPNOTSUPP;
 }
 #endif
+
+/*
+ * Drop everything @in still holds: its claimed huge pages, a walk stopped
+ * half-way and the memfd it was filling. Its other pages are finish's.
+ */
+static void kho_memfd_in_release(struct kho_memfd_in *in)
+{
+	kho_memfd_cursor_release(&in->cur);
+	kho_memfd_unclaim(in);
+	if (in->file)
+		fput(in->file);
+	in->file = NULL;
+}
 
 /*
  * A hugetlb memfd's pages join the pool of their size: without one in
@@ -932,7 +974,7 @@ static void __init kho_memfd_claim(struct kho_memfd_in *in)
 			div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
 		return;
 	}
-	kho_memfd_unclaim(in);
+	kho_memfd_in_release(in);
 	pr_err("%s: corrupt page list, not restorable\n", in->name);
 fail:
 	in->claim_err = err;
@@ -1007,16 +1049,16 @@ static struct kho_memfd_in *kho_memfd_in_find(const char *name)
 }
 
 /*
- * Can @in be restored? A shmem memfd's list is checked now, a hugetlb
- * memfd's was when its pages were claimed at boot. A corrupt list makes
- * the memfd unrestorable; a memfd whose page size has no pool here stays
- * restorable, if only to be asked again.
+ * Can @in be restored? A shmem memfd's list is checked by its first
+ * restore, a hugetlb memfd's was when its pages were claimed at boot. A
+ * corrupt list makes the memfd unrestorable; a memfd whose page size has
+ * no pool here stays restorable, if only to be asked again.
  */
 static int kho_memfd_check(struct kho_memfd_in *in)
 {
 	int err = in->claim_err;
 
-	if (in->page_size == PAGE_SIZE) {
+	if (in->page_size == PAGE_SIZE && !in->file) {
 		kho_in_lock();
 		err = kho_memfd_check_list(in);
 		kho_in_unlock();
@@ -1028,6 +1070,35 @@ static int kho_memfd_check(struct kho_memfd_in *in)
 	return err;
 }
 
+/*
+ * Put @in's pages into its memfd, created by the first call; on -ENOMEM
+ * (or another failure that changed nothing) @in keeps the memfd and how
+ * far it got, for the next call. A corrupt list loses the memfd.
+ */
+static int kho_memfd_fill(struct kho_memfd_in *in, u64 *take_ns)
+{
+	struct file *file = in->file;
+	int err;
+
+	if (!file) {
+		file = kho_memfd_create(in);
+		/* shmem and hugetlbfs say ENOSPC when no inode could be allocated. */
+		if (IS_ERR(file))
+			return PTR_ERR(file) == -ENOSPC ? -ENOMEM : PTR_ERR(file);
+		in->file = file;
+	}
+	if (in->page_size == PAGE_SIZE)
+		err = kho_memfd_take_all(in, kho_memfd_take_shmem, file, take_ns);
+	else
+		err = kho_memfd_fill_huge(file, in);
+	if (err == -EINVAL) {
+		pr_err("%s: lost: its page list names a folio twice\n", in->name);
+		in->restored = true;
+		kho_memfd_in_release(in);
+	}
+	return err;
+}
+
 /**
  * kho_memfd_restore - KHO_MEMFD_RESTORE
  * @ucmd: the call
@@ -1035,15 +1106,14 @@ static int kho_memfd_check(struct kho_memfd_in *in)
  * Return: 0, -ENOENT for an unknown or already restored name, -EINVAL if
  * the handed-over page list is corrupt (the memfd is then lost),
  * -EOPNOTSUPP for a hugetlb memfd whose page size this kernel has no pool
- * for. That, and a failure for want of memory before any page was taken,
- * leaves it restorable.
+ * for, -ENOMEM. The last two leave it restorable: after -ENOMEM the next
+ * restore goes on where this one stopped, no page lost.
  */
 int kho_memfd_restore(struct kho_ucmd *ucmd)
 {
 	struct kho_memfd_restore *cmd = ucmd->cmd;
 	u64 start = ktime_get_ns(), checked, take_ns = 0;
 	struct kho_memfd_in *in;
-	struct file *file;
 	int fd, err;
 
 	if ((cmd->flags & ~KHO_MEMFD_RESTORE_CLOEXEC) || cmd->__reserved)
@@ -1060,34 +1130,22 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 	checked = ktime_get_ns();
 	if (err)
 		goto unlock;
-	/* Whatever can fail for want of memory, before any page is taken. */
 	fd = get_unused_fd_flags(O_RDWR | (cmd->flags & KHO_MEMFD_RESTORE_CLOEXEC ?
 					   O_CLOEXEC : 0));
 	if (fd < 0) {
 		err = fd;
 		goto unlock;
 	}
-	file = kho_memfd_create(in);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto put_fd;
-	}
 	cmd->out_fd = fd;
 	err = kho_ucmd_respond(ucmd, sizeof(*cmd));
+	err = err ?: kho_memfd_fill(in, &take_ns);
 	if (err)
-		goto put_file;
+		goto put_fd;
 
 	in->restored = true;
-	if (in->page_size == PAGE_SIZE)
-		err = kho_memfd_take_all(in, kho_memfd_take_shmem, file, &take_ns);
-	else
-		err = kho_memfd_fill_huge(file, in);
-	if (err) {
-		pr_err("%s: lost: %d while adding its pages\n", in->name, err);
-		goto put_file;
-	}
-	kho_memfd_set_seals(file, in->seals);
-	fd_install(fd, file);
+	kho_memfd_set_seals(in->file, in->seals);
+	fd_install(fd, in->file);
+	in->file = NULL;
 	/* Where a restore's time goes: the list's check, or the folios. */
 	pr_info("%s: restored %llu pages in %llu folios: list checked in %llu us, folios taken in %llu us\n",
 		in->name, in->nr_pages, in->nr_folios, div_u64(checked - start, NSEC_PER_USEC),
@@ -1098,8 +1156,6 @@ int kho_memfd_restore(struct kho_ucmd *ucmd)
 	mutex_unlock(&kho_memfds.lock);
 	return 0;
 
-put_file:
-	fput(file);
 put_fd:
 	put_unused_fd(fd);
 unlock:
@@ -1245,7 +1301,7 @@ static void kho_memfd_finish(struct kho_handler *handler)
 
 	mutex_lock(&kho_memfds.lock);
 	for (i = 0; i < kho_memfds.nr_in; i++)
-		kho_memfd_unclaim(&kho_memfds.in[i]);
+		kho_memfd_in_release(&kho_memfds.in[i]);
 	kfree(kho_memfds.in);
 	kho_memfds.in = NULL;
 	kho_memfds.nr_in = 0;

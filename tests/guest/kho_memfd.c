@@ -14,6 +14,9 @@
  *                                     and every page frame number
  *   kho_memfd dma NAME                edu DMA through iommufd into NAME
  *                                     (restored earlier in this process)
+ *   kho_memfd restore-fail-nth        the next restore is a fail-nth pass:
+ *                                     each failure ENOMEM, the memfd still
+ *                                     restorable, until one succeeds
  *   kho_memfd finish                  KHO_FINISH
  *   kho_memfd absent NAME             nothing can be restored any more
  *   kho_memfd gone NAME               NAME cannot be restored (ENOENT)
@@ -48,6 +51,7 @@
 
 #include "edu_vfio.h"
 #include "tap.h"
+#include "fail_nth.h"
 
 /* Newer than the C library's headers. */
 #ifndef F_SEAL_FUTURE_WRITE
@@ -341,51 +345,6 @@ static int expect_size(int fd, u64 size)
 	if ((u64)st.st_size != size)
 		return fail("size %lld, expected %llu", (long long)st.st_size,
 			    (unsigned long long)size);
-	return 0;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail_errno("open %s", path);
-	while ((size_t)total < len - 1) {
-		n = read(fd, buf + total, len - 1 - total);
-		if (n < 0) {
-			fail_errno("read %s", path);
-			close(fd);
-			return -1;
-		}
-		if (!n)
-			break;
-		total += n;
-	}
-	close(fd);
-	buf[total] = '\0';
-	return 0;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail_errno("open %s", path);
-	n = write(fd, val, len);
-	if (n < 0) {
-		fail_errno("write '%s' to %s", val, path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if ((size_t)n != len)
-		return fail("short write of '%s' to %s", val, path);
 	return 0;
 }
 
@@ -874,55 +833,6 @@ static int check_freeze(void)
 
 /* ---- errors: fail-nth over KHO_MEMFD_PRESERVE -------------------------- */
 
-struct fault_setting {
-	const char *path;
-	const char *value;
-	char saved[32];
-	bool changed;
-};
-
-static struct fault_setting fault_settings[] = {
-	{ .path = DEBUGFS "/failslab/ignore-gfp-wait", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/ignore-gfp-wait", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/min-order", .value = "0" },
-	/* One line per injected fault, no stack dump. */
-	{ .path = DEBUGFS "/failslab/verbose", .value = "1" },
-	{ .path = DEBUGFS "/fail_page_alloc/verbose", .value = "1" },
-};
-
-static int fault_settings_apply(void)
-{
-	struct fault_setting *f;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(fault_settings); i++) {
-		f = &fault_settings[i];
-		if (read_file(f->path, f->saved, sizeof(f->saved)))
-			return -1;
-		f->saved[strcspn(f->saved, "\n")] = '\0';
-		if (write_file(f->path, f->value))
-			return -1;
-		f->changed = true;
-	}
-	return 0;
-}
-
-static int fault_settings_restore(void)
-{
-	struct fault_setting *f;
-	unsigned int i;
-	int ret = 0;
-
-	for (i = 0; i < ARRAY_SIZE(fault_settings); i++) {
-		f = &fault_settings[i];
-		if (f->changed && write_file(f->path, f->saved))
-			ret = -1;
-		f->changed = false;
-	}
-	return ret;
-}
-
 /* The fail-nth memfd's size: SMALL_SIZE, or two huge pages. */
 static u64 fail_nth_size(void)
 {
@@ -1038,17 +948,13 @@ out:
 static void check_fail_nth(void)
 {
 	struct fail_nth_result r = { 0 };
-	char path[64];
 	unsigned int n;
 	int nth_fd = -1, ret;
 
 	ret = fault_settings_apply();
 	if (!ret) {
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
-			 (long)syscall(SYS_gettid));
-		nth_fd = open(path, O_RDWR | O_CLOEXEC);
-		if (nth_fd < 0)
-			ret = fail_errno("open %s", path);
+		nth_fd = fail_nth_open();
+		ret = nth_fd < 0 ? -1 : 0;
 	}
 	for (n = 1; !ret && n <= FAIL_NTH_MAX; n++)
 		ret = fail_nth_one(nth_fd, n, &r);
@@ -1360,6 +1266,80 @@ static int expect_no_restore(const char *name)
 	return ret;
 }
 
+/* restore-fail-nth: the next restore runs restore_fail_nth(). */
+static bool restore_nth;
+
+/*
+ * Restore @name with a fault injected at its Nth allocation, N = 1, 2, ...
+ * until it succeeds: each failure must be ENOMEM from an injected fault,
+ * with @name still listed and not restored (the next call goes on where
+ * the failed one stopped), so that no page is lost.
+ */
+static void restore_fail_nth(const char *name, u64 size, int *fd)
+{
+	struct fail_nth_result r = { 0 };
+	unsigned int n;
+	int nth_fd = -1, ret, err = 0;
+	unsigned long left = 0;
+	char buf[64];
+	ssize_t len;
+
+	ret = fault_settings_apply();
+	if (!ret) {
+		nth_fd = fail_nth_open();
+		ret = nth_fd < 0 ? -1 : 0;
+	}
+	for (n = 1; !ret && n <= FAIL_NTH_MAX; n++) {
+		len = snprintf(buf, sizeof(buf), "%u", n);
+		/* Nothing between arming and the call: every fault site counts. */
+		if (write(nth_fd, buf, len) != len) {
+			ret = fail_errno("write %u to fail-nth", n);
+			break;
+		}
+		err = restore(name, fd);
+		len = pread(nth_fd, buf, sizeof(buf) - 1, 0);
+		if (write(nth_fd, "0", 1) != 1 || len <= 0) {
+			ret = fail_errno("fail-nth read back or disarm");
+			break;
+		}
+		buf[len] = '\0';
+		left = strtoul(buf, NULL, 10);
+		r.tried = n;
+		if (!err)
+			break;
+		r.failed++;
+		if (left)
+			ret = fail("N=%u: restore failed with %s, no fault injected", n,
+				   errname(-err));
+		else if (err != -ENOMEM)
+			ret = fail("N=%u: an allocation failure gave %s, expected ENOMEM", n,
+				   errname(-err));
+		else
+			ret = expect_listed(name, size, F_SEAL_EXEC, 0);
+	}
+	if (!ret && err && n > FAIL_NTH_MAX)
+		ret = fail("still failing at N=%u", FAIL_NTH_MAX);
+	if (!ret && !r.failed)
+		ret = fail("no allocation of KHO_MEMFD_RESTORE could be failed");
+	if (!ret && !left)
+		diag("N=%u: the fault fired, the restore succeeded anyway", n);
+	if (nth_fd >= 0)
+		close(nth_fd);
+	if (fault_settings_restore() && !ret)
+		ret = fail("cannot restore the fault injection settings");
+	if (!ret && err)
+		ret = fail("%s", errname(-err));
+	tap(ret, "fail-nth: KHO_MEMFD_RESTORE %s (%s), N=1..%u tried: %u failed%s",
+	    name, huge_size ? "hugetlb" : "shmem", r.tried, r.failed,
+	    " (ENOMEM, still restorable)");
+}
+
+static void cmd_restore_fail_nth(void)
+{
+	restore_nth = true;
+	diag("the next restore is a fail-nth pass");
+}
+
 static void cmd_restore(const char *name, u64 size, u64 seed)
 {
 	struct restored *r = &restored[nr_restored];
@@ -1378,11 +1358,17 @@ static void cmd_restore(const char *name, u64 size, u64 seed)
 	tap(ret, "%s and %s listed with their size and seals, not restored", name, pname);
 
 	t = now_ns();
-	ret = restore(name, &fd);
-	t = now_ns() - t;
-	tap(ret ? fail("%s", errname(-ret)) : 0, "KHO_MEMFD_RESTORE %s", name);
-	if (!ret)
-		printf("kho_memfd: time restore %s ns=%llu\n", name, (unsigned long long)t);
+	if (restore_nth) {
+		restore_fail_nth(name, size, &fd);
+	} else {
+		ret = restore(name, &fd);
+		t = now_ns() - t;
+		tap(ret ? fail("%s", errname(-ret)) : 0, "KHO_MEMFD_RESTORE %s", name);
+		if (!ret)
+			printf("kho_memfd: time restore %s ns=%llu\n", name,
+			       (unsigned long long)t);
+	}
+	restore_nth = false;
 	ret = restore(pname, &pfd);
 	tap(ret ? fail("%s", errname(-ret)) : 0, "KHO_MEMFD_RESTORE %s", pname);
 	if (fd < 0 || pfd < 0)
@@ -1845,6 +1831,7 @@ static const struct command commands[] = {
 	{ "fail-nth", 0 },
 	{ "exhaust", 0 },
 	{ "unsupported", 1 },
+	{ "restore-fail-nth", 0 },
 };
 
 static const struct command *find_command(const char *name)
@@ -1911,6 +1898,8 @@ static void run(const struct command *c, char **args)
 		cmd_exhaust();
 	else if (!strcmp(c->name, "unsupported"))
 		cmd_unsupported(args[0]);
+	else if (!strcmp(c->name, "restore-fail-nth"))
+		cmd_restore_fail_nth();
 	else
 		cmd_absent(args[0]);
 }

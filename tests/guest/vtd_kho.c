@@ -98,6 +98,7 @@
 
 #include "edu_vfio.h"
 #include "tap.h"
+#include "fail_nth.h"
 #include "../host/nic_frame.h"
 
 /* Newer than the C library's headers. */
@@ -157,51 +158,6 @@ static int ok_or(int ret)
 }
 
 /* ---- files ------------------------------------------------------------- */
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail_errno("open %s", path);
-	while ((size_t)total < len - 1) {
-		n = read(fd, buf + total, len - 1 - total);
-		if (n < 0) {
-			fail_errno("read %s", path);
-			close(fd);
-			return -1;
-		}
-		if (!n)
-			break;
-		total += n;
-	}
-	close(fd);
-	buf[total] = '\0';
-	return 0;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail_errno("open %s", path);
-	n = write(fd, val, len);
-	if (n < 0) {
-		fail_errno("write '%s' to %s", val, path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if ((size_t)n != len)
-		return fail("short write of '%s' to %s", val, path);
-	return 0;
-}
 
 /* The "preserved pages: N" line of debugfs kho/stats. */
 static int preserved_pages(unsigned long *pages)
@@ -1611,55 +1567,6 @@ static int errors_unwind(struct edu_vfio *ev, const struct ram *r, unsigned long
 
 /* ---- errors: fail-nth over both preserve ioctls -------------------------- */
 
-struct fault_setting {
-	const char *path;
-	const char *value;
-	char saved[32];
-	bool changed;
-};
-
-static struct fault_setting fault_settings[] = {
-	{ .path = DEBUGFS "/failslab/ignore-gfp-wait", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/ignore-gfp-wait", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/ignore-gfp-highmem", .value = "N" },
-	{ .path = DEBUGFS "/fail_page_alloc/min-order", .value = "0" },
-	/* One line per injected fault, no stack dump. */
-	{ .path = DEBUGFS "/failslab/verbose", .value = "1" },
-	{ .path = DEBUGFS "/fail_page_alloc/verbose", .value = "1" },
-};
-
-static int fault_settings_apply(void)
-{
-	struct fault_setting *f;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(fault_settings); i++) {
-		f = &fault_settings[i];
-		if (read_file(f->path, f->saved, sizeof(f->saved)))
-			return -1;
-		f->saved[strcspn(f->saved, "\n")] = '\0';
-		if (write_file(f->path, f->value))
-			return -1;
-		f->changed = true;
-	}
-	return 0;
-}
-
-static int fault_settings_restore(void)
-{
-	struct fault_setting *f;
-	unsigned int i;
-	int ret = 0;
-
-	for (i = 0; i < ARRAY_SIZE(fault_settings); i++) {
-		f = &fault_settings[i];
-		if (f->changed && write_file(f->path, f->saved))
-			ret = -1;
-		f->changed = false;
-	}
-	return ret;
-}
-
 /* The call under test, its undo, and what must hold after it failed. */
 struct nth_op {
 	const char *name;
@@ -1800,16 +1707,12 @@ static void errors_fail_nth(struct edu_vfio *ev, const struct ram *r, unsigned l
 {
 	struct nth_run hwpt = { .op = &nth_hwpt, .ev = ev, .r = r, .base = base };
 	struct nth_run dev = { .op = &nth_dev, .ev = ev, .r = r };
-	char path[64];
 	int nth_fd = -1, ret;
 
 	ret = fault_settings_apply();
 	if (!ret) {
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
-			 (long)syscall(SYS_gettid));
-		nth_fd = open(path, O_RDWR | O_CLOEXEC);
-		if (nth_fd < 0)
-			ret = fail_errno("open %s", path);
+		nth_fd = fail_nth_open();
+		ret = nth_fd < 0 ? -1 : 0;
 	}
 	nth_pass(nth_fd, &hwpt);
 
@@ -2522,16 +2425,12 @@ static void adopt_bad_args(struct edu_vfio *ev, struct edu_vfio *other, u64 toke
 static void adopt_fail_nth(struct edu_vfio *ev, const struct ram *r)
 {
 	struct nth_run run = { .op = &nth_adopt, .ev = ev, .r = r };
-	char path[64];
 	int nth_fd = -1;
 
 	if (!tap(preserved_pages(&run.base), "preserved pages counted before fail-nth"))
 		return;
-	if (!fault_settings_apply()) {
-		snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
-			 (long)syscall(SYS_gettid));
-		nth_fd = open(path, O_RDWR | O_CLOEXEC);
-	}
+	if (!fault_settings_apply())
+		nth_fd = fail_nth_open();
 	nth_pass(nth_fd, &run);
 	if (nth_fd >= 0)
 		close(nth_fd);

@@ -4,7 +4,7 @@
 # refused at restore with EINVAL and one error line, never a WARN; the
 # other memfd comes back whole. A variant sets corrupt= and includes this.
 corrupt=${corrupt:-memfd-dup}
-reason=${reason:-victim: lost: -22 while adding its pages}
+reason=${reason:-victim: lost: its page list names a folio twice}
 append="khotest.stage=memfd-corrupt khotest.corrupt=$corrupt"
 timeout=180
 boots=2

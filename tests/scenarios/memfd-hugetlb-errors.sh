@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # memfd-hugetlb-errors: every error of hugetlb memfds (tests/stages/
-# memfd-hugetlb-errors): a fail-nth pass over their preserve, a pool too
+# memfd-hugetlb-errors): a fail-nth pass over their preserve and their
+# restore (and a shmem memfd's restore), a pool too
 # small for a memfd's holes, a corrupt list (the pages never join B's
 # pool, the restore fails with EINVAL), a page size B has no pool for
 # (EOPNOTSUPP, the memfd still restorable); finish frees both memfds'
@@ -11,7 +12,7 @@ timeout=420
 boots=2
 
 check() {
-	local p before after
+	local p m before after
 	for p in 1 2; do
 		phase $p | grep -x 'kho_memfd: PASS' >/dev/null ||
 			bad "phase $p: kho_memfd did not pass: $(phase $p | grep '^not ok' | sed -n 1p)"
@@ -19,6 +20,17 @@ check() {
 	has '^not ok' && bad "failed: $(console | grep '^not ok' | head -n3 | tr '\n' ' ')"
 	has '^ok [0-9]+ - fail-nth: KHO_MEMFD_PRESERVE \(hugetlb\), N=1\.\.[0-9]+' ||
 		bad "no fail-nth result for a hugetlb memfd"
+	# Restore: at least one failure, each ENOMEM with the memfd still
+	# restorable, then every byte and pfn of it (kho_memfd's own checks).
+	has '^ok [0-9]+ - fail-nth: KHO_MEMFD_RESTORE nth \(hugetlb\), N=1\.\.[0-9]+ tried: [1-9]' ||
+		bad "no fail-nth result for the restore of a hugetlb memfd"
+	has '^ok [0-9]+ - fail-nth: KHO_MEMFD_RESTORE nth4k \(shmem\), N=1\.\.[0-9]+ tried: [1-9]' ||
+		bad "no fail-nth result for the restore of a shmem memfd"
+	for m in nth nth4k; do
+		has "^ok [0-9]+ - $m: every byte as seed" &&
+			has "^ok [0-9]+ - $m: the pfn and folio of every page are kernel A" ||
+			bad "$m, restored by fail-nth, is not A's bytes in A's pages"
+	done
 	kernel_log 2 | grep -x 'KHO: memfd: victim: corrupt page list, not restorable' >/dev/null ||
 		bad "B did not say victim's list is corrupt"
 	kernel_log 2 | grep -x 'KHO: memfd: big: its pages are 1048576 KiB huge pages, and this kernel has no hugetlb pool of that size' >/dev/null ||

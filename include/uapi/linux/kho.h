@@ -250,7 +250,10 @@ struct kho_memfd_list {
  * Each memfd can be restored once: ENOENT for an unknown name or a second
  * restore. A hugetlb memfd's pages become pages in use of the hugetlb pool
  * of their size; EOPNOTSUPP if this kernel has none of that size (the
- * memfd stays listed and unrestored, and finish frees its pages).
+ * memfd stays listed and unrestored, and finish frees its pages). ENOMEM
+ * loses nothing either: the memfd stays unrestored, and the next restore
+ * goes on where the failed one stopped. EINVAL: its page list is corrupt,
+ * and the memfd is lost.
  */
 struct kho_memfd_restore {
 	__u32 size;
