@@ -73,10 +73,10 @@ memfd-4k-1G  1G 0      1 khotest.memfd=1
 memfd-thp-1G 1G 9      1 khotest.memfd=1,khotest.thp=1
 memfd-4k-4G  4G 0      1 khotest.memfd=1
 memfd-thp-4G 4G 9      1 khotest.memfd=1,khotest.thp=1
-memfd-h2m-1G 1G 9      1 khotest.memfd=1,khotest.hugetlb=2M,hugepagesz=2M,hugepages=512
-memfd-h1g-1G 1G 18     1 khotest.memfd=1,khotest.hugetlb=1G,hugepagesz=1G,hugepages=1
-memfd-h2m-4G 4G 9      1 khotest.memfd=1,khotest.hugetlb=2M,hugepagesz=2M,hugepages=2048
-memfd-h1g-4G 4G 18     1 khotest.memfd=1,khotest.hugetlb=1G,hugepagesz=1G,hugepages=4
+memfd-h2m-1G 1G 9      1 khotest.memfd=1,khotest.hugetlb=2M,hugepagesz=2M,hugepages=513
+memfd-h1g-1G 1G 18     1 khotest.memfd=1,khotest.hugetlb=1G,hugepagesz=1G,hugepages=2
+memfd-h2m-4G 4G 9      1 khotest.memfd=1,khotest.hugetlb=2M,hugepagesz=2M,hugepages=2049
+memfd-h1g-4G 4G 18     1 khotest.memfd=1,khotest.hugetlb=1G,hugepagesz=1G,hugepages=5
 nic         0   0      1 scenario=nic-rx-live-update
 nic-control 0   0      1 scenario=nic-rx-control"
 
