@@ -3,7 +3,8 @@
  * KHO memfds: a VM's RAM kept across kexec in the very same pages.
  *
  * Outgoing: KHO_MEMFD_PRESERVE freezes the memfd's size (by adding the
- * GROW and SHRINK seals), pins every page (filling holes, and migrating
+ * GROW and SHRINK seals it lacks, held as the kernel's: see
+ * MEMFD_KERNEL_SEALS_SHIFT), pins every page (filling holes, and migrating
  * pages out of scratch, which is CMA), preserves each folio and writes
  * the list of pages into preserved chunks right away, so freeze only
  * writes a few properties per memfd.
@@ -47,8 +48,6 @@
  * @size: its frozen size
  * @page_size: its page size: PAGE_SIZE (shmem, whatever its folios) or
  *	a hugetlb memfd's huge page size
- * @added_seals: GROW and SHRINK where preservation added them: taken away
- *	again on unpreserve, never handed over
  * @nr_pages: pages in @size
  * @folios: the pinned folios, in file order
  * @nr_folios: entries in @folios
@@ -63,7 +62,6 @@ struct kho_memfd {
 	struct file *file;
 	loff_t size;
 	unsigned long page_size;
-	unsigned int added_seals;
 	unsigned long nr_pages;
 	struct folio **folios;
 	unsigned long nr_folios;
@@ -114,18 +112,36 @@ static void kho_memfd_set_seals(struct file *file, unsigned int seals)
 	inode_unlock(inode);
 }
 
-/* The memfd's own seals: any added since, none that preservation added. */
-static unsigned int kho_memfd_seals(struct kho_memfd *mfd)
+#define KHO_MEMFD_SIZE_SEALS	(F_SEAL_GROW | F_SEAL_SHRINK)
+
+/*
+ * Of the size seals, those that preservation holds (set because it added
+ * them, and not added by a user since: memfd_add_seals() makes them the
+ * user's), as recorded in the seals word @seals.
+ */
+static unsigned int kho_memfd_held_seals(unsigned int seals)
 {
-	return READ_ONCE(*memfd_file_seals_ptr(mfd->file)) & ~mfd->added_seals;
+	return (seals >> MEMFD_KERNEL_SEALS_SHIFT) & KHO_MEMFD_SIZE_SEALS;
 }
 
+/* The memfd's users' seals: any added since, none that preservation holds. */
+static unsigned int kho_memfd_seals(struct kho_memfd *mfd)
+{
+	unsigned int seals = READ_ONCE(*memfd_file_seals_ptr(mfd->file));
+
+	return seals & KHO_MEMFD_SEALS & ~kho_memfd_held_seals(seals);
+}
+
+/* Take away the size seals preservation holds, and only those. */
 static void kho_memfd_thaw_size(struct kho_memfd *mfd)
 {
 	struct inode *inode = file_inode(mfd->file);
+	unsigned int *seals = memfd_file_seals_ptr(mfd->file);
+	unsigned int held;
 
 	inode_lock(inode);
-	*memfd_file_seals_ptr(mfd->file) &= ~mfd->added_seals;
+	held = kho_memfd_held_seals(*seals);
+	*seals &= ~(held | held << MEMFD_KERNEL_SEALS_SHIFT);
 	inode_unlock(inode);
 }
 
@@ -138,15 +154,19 @@ static unsigned long kho_memfd_page_size(struct file *file)
 	return PAGE_SIZE;
 }
 
-/* Freeze the size with the GROW and SHRINK seals it does not have yet. */
+/*
+ * Freeze the size with the GROW and SHRINK seals it does not have yet,
+ * held as the kernel's, so that unpreserve takes away no seal a user added.
+ */
 static void kho_memfd_freeze_size(struct kho_memfd *mfd)
 {
 	struct inode *inode = file_inode(mfd->file);
 	unsigned int *seals = memfd_file_seals_ptr(mfd->file);
+	unsigned int added;
 
 	inode_lock(inode);
-	mfd->added_seals = (F_SEAL_GROW | F_SEAL_SHRINK) & ~*seals;
-	*seals |= mfd->added_seals;
+	added = KHO_MEMFD_SIZE_SEALS & ~*seals;
+	*seals |= added | added << MEMFD_KERNEL_SEALS_SHIFT;
 	mfd->size = i_size_read(inode);
 	inode_unlock(inode);
 	mfd->page_size = kho_memfd_page_size(mfd->file);

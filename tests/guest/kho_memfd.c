@@ -1805,6 +1805,229 @@ static void cmd_race(const char *count, u64 size, u64 seed)
 	tap(expect(finish(), EALREADY), "KHO_FINISH after the debugfs finish -> EALREADY");
 }
 
+/* ---- prace THREADS SIZE SEED ------------------------------------------- */
+
+/*
+ * Kernel A, while nothing else is preserved: THREADS preserver threads
+ * each preserve and unpreserve a memfd of their own (SIZE bytes, prace<i>
+ * filled from SEED + i) PRACE_ITERS times, while a freezer thread freezes
+ * and aborts through debugfs and a mutator thread grows, shrinks and
+ * writes prace0 and, half-way, adds F_SEAL_SHRINK to it. Every call must
+ * end in one of its documented results: preserve 0 or EBUSY (frozen),
+ * unpreserve 0 or EBUSY (retried), truncate 0 or EPERM (size frozen),
+ * writes inside the size always succeed. Afterwards nothing is preserved,
+ * every memfd holds exactly what was written to it, prace0 keeps the seal
+ * its user added and nothing else, the others have no seal.
+ */
+#define PRACE_MAX	8
+#define PRACE_ITERS	150
+
+struct prace {
+	unsigned int threads;
+	u64 size;
+	u64 seed;
+	int fd[PRACE_MAX];
+	atomic_uint running;		/* preservers not done yet */
+	atomic_uint errors;
+	atomic_uint preserved, busy, frozen, mutated, sealed_at;
+};
+
+struct prace_arg {
+	struct prace *pr;
+	unsigned int i;
+};
+
+static void prace_bad(struct prace *pr, const char *what, int err)
+{
+	fail("prace: %s: %s", what, errname(-err));
+	atomic_fetch_add(&pr->errors, 1);
+}
+
+static void *prace_preserver(void *arg)
+{
+	struct prace_arg *a = arg;
+	struct prace *pr = a->pr;
+	char name[KHO_NAME_MAX];
+	unsigned int n;
+	int ret;
+
+	snprintf(name, sizeof(name), "prace%u", a->i);
+	for (n = 0; n < PRACE_ITERS; n++) {
+		ret = preserve(pr->fd[a->i], name);
+		if (ret == -EBUSY) {
+			atomic_fetch_add(&pr->busy, 1);
+			continue;
+		}
+		if (ret) {
+			prace_bad(pr, "preserve", ret);
+			break;
+		}
+		atomic_fetch_add(&pr->preserved, 1);
+		/* Frozen: the freezer aborts again, never stays frozen. */
+		while ((ret = unpreserve(name)) == -EBUSY)
+			sched_yield();
+		if (ret) {
+			prace_bad(pr, "unpreserve", ret);
+			break;
+		}
+	}
+	atomic_fetch_sub(&pr->running, 1);
+	return NULL;
+}
+
+static void *prace_freezer(void *arg)
+{
+	struct prace *pr = arg;
+
+	while (atomic_load(&pr->running)) {
+		if (write_file(KHO_FREEZE, "1") || write_file(KHO_FREEZE, "0")) {
+			atomic_fetch_add(&pr->errors, 1);
+			break;
+		}
+		atomic_fetch_add(&pr->frozen, 1);
+	}
+	return NULL;
+}
+
+/* What the mutator writes in its round @n: word @n's own value, at page @n. */
+static u64 prace_offset(const struct prace *pr, unsigned int n)
+{
+	return ((u64)n * 4096) % pr->size;
+}
+
+static void *prace_mutator(void *arg)
+{
+	struct prace *pr = arg;
+	int fd = pr->fd[0];
+	unsigned int n = 0;
+	u64 val;
+
+	while (atomic_load(&pr->running)) {
+		if (!atomic_load(&pr->sealed_at) && n >= PRACE_ITERS / 2) {
+			if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+				prace_bad(pr, "F_ADD_SEALS F_SEAL_SHRINK", -errno);
+				break;
+			}
+			atomic_store(&pr->sealed_at, n);
+		}
+		/* Grown, it is shrunk back before anything else, once it may be. */
+		if (!atomic_load(&pr->sealed_at) && !ftruncate(fd, pr->size + 4096)) {
+			while (ftruncate(fd, pr->size))
+				if (errno != EPERM) {
+					prace_bad(pr, "ftruncate back", -errno);
+					return NULL;
+				}
+		} else if (!atomic_load(&pr->sealed_at) && errno != EPERM) {
+			prace_bad(pr, "ftruncate", -errno);
+			break;
+		}
+		val = n;
+		if (pwrite(fd, &val, sizeof(val), prace_offset(pr, n)) != sizeof(val)) {
+			prace_bad(pr, "pwrite", -errno);
+			break;
+		}
+		n++;
+		atomic_store(&pr->mutated, n);
+	}
+	return NULL;
+}
+
+/* prace<i>'s bytes: its fill, and in prace0 the mutator's words on top. */
+static int prace_check(struct prace *pr, unsigned int i)
+{
+	u64 first = 0, n, nr_words = pr->size / 8, *want;
+	unsigned int k, mutated = i ? 0 : atomic_load(&pr->mutated);
+	u8 *map;
+	int ret;
+
+	ret = expect_size(pr->fd[i], pr->size);
+	ret = ret ?: expect_seals(pr->fd[i], i ? 0 : F_SEAL_SHRINK);
+	if (ret)
+		return ret;
+	want = malloc(pr->size);
+	map = map_memfd(pr->fd[i], pr->size);
+	if (!want || !map) {
+		free(want);
+		if (map)
+			munmap(map, pr->size);
+		return fail("prace%u: no memory to check it", i);
+	}
+	prng_fill(want, 0, nr_words, pr->seed + i);
+	for (k = 0; k < mutated; k++)
+		want[prace_offset(pr, k) / 8] = k;
+	for (n = 0, k = 0; k < nr_words; k++)
+		if (((u64 *)map)[k] != want[k] && !n++)
+			first = k;
+	munmap(map, pr->size);
+	free(want);
+	return n ? fail("prace%u: %llu words differ, the first at offset %#llx", i,
+			(unsigned long long)n, (unsigned long long)first * 8) : 0;
+}
+
+static void cmd_prace(const char *threads, u64 size, u64 seed)
+{
+	struct prace pr = { .size = size, .seed = seed };
+	struct prace_arg args[PRACE_MAX];
+	pthread_t th[PRACE_MAX + 2];
+	char name[KHO_NAME_MAX];
+	unsigned int i, started = 0;
+	u8 *map;
+	int ret = 0;
+
+	pr.threads = strtoul(threads, NULL, 0);
+	if (!tap(open_kho(), "open " KHO_DEV) ||
+	    !tap(pr.threads && pr.threads <= PRACE_MAX && size >= 4096 * 4 ?
+		 0 : fail("threads %s, size %llu", threads, (unsigned long long)size),
+		 "race over %u memfds", pr.threads) ||
+	    !tap(expect_nothing_preserved(), "nothing preserved before the race"))
+		return;
+	for (i = 0; i < pr.threads && !ret; i++) {
+		snprintf(name, sizeof(name), "prace%u", i);
+		pr.fd[i] = new_memfd(name, size, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		map = pr.fd[i] < 0 ? NULL : map_memfd(pr.fd[i], size);
+		if (!map) {
+			ret = -1;
+			break;
+		}
+		prng_fill((u64 *)map, 0, size / 8, seed + i);
+		munmap(map, size);
+	}
+	if (!tap(ret, "%u memfds of %llu bytes filled", pr.threads, (unsigned long long)size))
+		return;
+
+	atomic_init(&pr.running, pr.threads);
+	for (i = 0; i < pr.threads; i++) {
+		args[i] = (struct prace_arg){ .pr = &pr, .i = i };
+		if (pthread_create(&th[started], NULL, prace_preserver, &args[i]))
+			break;
+		started++;
+	}
+	if (started < pr.threads)
+		atomic_fetch_sub(&pr.running, pr.threads - started);
+	if (started == pr.threads && !pthread_create(&th[started], NULL, prace_freezer, &pr))
+		started++;
+	if (started == pr.threads + 1 && !pthread_create(&th[started], NULL, prace_mutator, &pr))
+		started++;
+	while (started)
+		pthread_join(th[--started], NULL);
+	tap(atomic_load(&pr.errors) ? fail("%u calls failed", atomic_load(&pr.errors)) : 0,
+	    "every call ended as documented: %u preserves, %u EBUSY while frozen, %u freezes",
+	    atomic_load(&pr.preserved), atomic_load(&pr.busy), atomic_load(&pr.frozen));
+	printf("kho_memfd: prace threads=%u preserved=%u busy=%u frozen=%u mutated=%u sealed_at=%u\n",
+	       pr.threads, atomic_load(&pr.preserved), atomic_load(&pr.busy),
+	       atomic_load(&pr.frozen), atomic_load(&pr.mutated), atomic_load(&pr.sealed_at));
+	tap(atomic_load(&pr.sealed_at) ? 0 : fail("the race ended before the seal was added"),
+	    "prace0 sealed by its user during the race");
+	tap(expect_nothing_preserved(), "nothing preserved after the race (no page left behind)");
+	for (i = 0; i < pr.threads; i++) {
+		snprintf(name, sizeof(name), "prace%u", i);
+		tap(expect(unpreserve(name), ENOENT), "%s: not preserved", name);
+		tap(prace_check(&pr, i), "%s: every byte as written, %s", name,
+		    i ? "no seal" : "the user's F_SEAL_SHRINK only");
+		close(pr.fd[i]);
+	}
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 struct command {
@@ -1847,6 +2070,7 @@ static const struct command commands[] = {
 	{ "exhaust", 0 },
 	{ "unsupported", 1 },
 	{ "restore-fail-nth", 0 },
+	{ "prace", 3 },
 };
 
 static const struct command *find_command(const char *name)
@@ -1915,6 +2139,8 @@ static void run(const struct command *c, char **args)
 		cmd_unsupported(args[0]);
 	else if (!strcmp(c->name, "restore-fail-nth"))
 		cmd_restore_fail_nth();
+	else if (!strcmp(c->name, "prace"))
+		cmd_prace(args[0], size, seed);
 	else
 		cmd_absent(args[0]);
 }
@@ -1933,7 +2159,7 @@ int main(int argc, char **argv)
 			"  errors | preserve NAME SIZE SEED | restore NAME SIZE SEED |\n"
 			"  dma NAME | finish | absent NAME | race COUNT SIZE SEED |\n"
 			"  broken NAME | gone NAME | hugetlb PAGESIZE (0: shmem) | pools |\n"
-			"  fail-nth | exhaust | unsupported NAME\n",
+			"  fail-nth | exhaust | unsupported NAME | prace THREADS SIZE SEED\n",
 			argv[0]);
 		printf("kho_memfd: FAIL\n");
 		return 2;

@@ -183,8 +183,10 @@ enum {
  * filled with zeroed pages first. Its folios keep their size: a memfd of
  * THP shmem comes back in the same huge folios at the same addresses.
  * While preserved the size is frozen: the kernel adds F_SEAL_GROW and
- * F_SEAL_SHRINK (so truncate and growing writes fail with EPERM);
- * unpreserving gives the original seals back.
+ * F_SEAL_SHRINK where they are missing (so truncate and growing writes fail
+ * with EPERM), and unpreserving takes away only those. One of them that a
+ * user adds meanwhile (F_ADD_SEALS succeeds) is the user's from then on: it
+ * stays after unpreserve and is handed over with the other seals.
  */
 struct kho_memfd_preserve {
 	__u32 size;

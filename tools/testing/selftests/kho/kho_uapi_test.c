@@ -294,6 +294,31 @@ TEST_F(kho, preserve_unpreserve)
 }
 
 /*
+ * A seal a user adds while preservation holds it stays the user's: an
+ * unpreserve takes away only what preservation added, and the handover
+ * records the user's seals only (KHO_MEMFD_LIST on the next kernel).
+ */
+TEST_F(kho, seal_added_while_preserved)
+{
+	ASSERT_EQ(0, memfd_preserve(self->kho, self->memfd, self->name));
+	ASSERT_EQ(F_SEAL_GROW | F_SEAL_SHRINK, fcntl(self->memfd, F_GET_SEALS));
+	/* Already set: the call succeeds and the seal is the user's now. */
+	ASSERT_EQ(0, fcntl(self->memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	EXPECT_EQ(F_SEAL_GROW | F_SEAL_SHRINK, fcntl(self->memfd, F_GET_SEALS));
+	ASSERT_EQ(0, memfd_unpreserve(self->kho, self->name));
+	EXPECT_EQ(F_SEAL_SHRINK, fcntl(self->memfd, F_GET_SEALS));
+	EXPECT_ERRNO(EPERM, ftruncate(self->memfd, MEMFD_SIZE / 2));
+	/* Grows still: GROW was preservation's. */
+	EXPECT_EQ(0, ftruncate(self->memfd, MEMFD_SIZE * 2));
+
+	/* Preserved again with SHRINK its own: only GROW is added, and taken away. */
+	ASSERT_EQ(0, memfd_preserve(self->kho, self->memfd, self->name));
+	EXPECT_EQ(F_SEAL_GROW | F_SEAL_SHRINK, fcntl(self->memfd, F_GET_SEALS));
+	ASSERT_EQ(0, memfd_unpreserve(self->kho, self->name));
+	EXPECT_EQ(F_SEAL_SHRINK, fcntl(self->memfd, F_GET_SEALS));
+}
+
+/*
  * A hugetlb memfd is preserved like a shmem one: its size frozen by the
  * same seals, given back on unpreserve. Empty, it needs no huge page.
  */
