@@ -1812,7 +1812,8 @@ static void cmd_race(const char *count, u64 size, u64 seed)
  * each preserve and unpreserve a memfd of their own (SIZE bytes, prace<i>
  * filled from SEED + i) PRACE_ITERS times, while a freezer thread freezes
  * and aborts through debugfs and a mutator thread grows, shrinks and
- * writes prace0 and, half-way, adds F_SEAL_SHRINK to it. Every call must
+ * writes prace0 and, half-way through the preservers' rounds, adds
+ * F_SEAL_SHRINK to it. Every call must
  * end in one of its documented results: preserve 0 or EBUSY (frozen),
  * unpreserve 0 or EBUSY (retried), truncate 0 or EPERM (size frozen),
  * writes inside the size always succeed. Afterwards nothing is preserved,
@@ -1829,6 +1830,7 @@ struct prace {
 	int fd[PRACE_MAX];
 	atomic_uint running;		/* preservers not done yet */
 	atomic_uint errors;
+	atomic_uint rounds;		/* preserver iterations begun */
 	atomic_uint preserved, busy, frozen, mutated, sealed_at;
 };
 
@@ -1853,6 +1855,7 @@ static void *prace_preserver(void *arg)
 
 	snprintf(name, sizeof(name), "prace%u", a->i);
 	for (n = 0; n < PRACE_ITERS; n++) {
+		atomic_fetch_add(&pr->rounds, 1);
 		ret = preserve(pr->fd[a->i], name);
 		if (ret == -EBUSY) {
 			atomic_fetch_add(&pr->busy, 1);
@@ -1903,12 +1906,14 @@ static void *prace_mutator(void *arg)
 	u64 val;
 
 	while (atomic_load(&pr->running)) {
-		if (!atomic_load(&pr->sealed_at) && n >= PRACE_ITERS / 2) {
+		/* Half-way through the preservers' rounds. */
+		if (!atomic_load(&pr->sealed_at) &&
+		    atomic_load(&pr->rounds) >= pr->threads * PRACE_ITERS / 2) {
 			if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)) {
 				prace_bad(pr, "F_ADD_SEALS F_SEAL_SHRINK", -errno);
 				break;
 			}
-			atomic_store(&pr->sealed_at, n);
+			atomic_store(&pr->sealed_at, n + 1);
 		}
 		/* Grown, it is shrunk back before anything else, once it may be. */
 		if (!atomic_load(&pr->sealed_at) && !ftruncate(fd, pr->size + 4096)) {
@@ -2013,9 +2018,11 @@ static void cmd_prace(const char *threads, u64 size, u64 seed)
 	tap(atomic_load(&pr.errors) ? fail("%u calls failed", atomic_load(&pr.errors)) : 0,
 	    "every call ended as documented: %u preserves, %u EBUSY while frozen, %u freezes",
 	    atomic_load(&pr.preserved), atomic_load(&pr.busy), atomic_load(&pr.frozen));
-	printf("kho_memfd: prace threads=%u preserved=%u busy=%u frozen=%u mutated=%u sealed_at=%u\n",
+	printf("kho_memfd: prace threads=%u preserved=%u busy=%u frozen=%u",
 	       pr.threads, atomic_load(&pr.preserved), atomic_load(&pr.busy),
-	       atomic_load(&pr.frozen), atomic_load(&pr.mutated), atomic_load(&pr.sealed_at));
+	       atomic_load(&pr.frozen));
+	printf(" mutated=%u sealed_at=%u\n", atomic_load(&pr.mutated),
+	       atomic_load(&pr.sealed_at));
 	tap(atomic_load(&pr.sealed_at) ? 0 : fail("the race ended before the seal was added"),
 	    "prace0 sealed by its user during the race");
 	tap(expect_nothing_preserved(), "nothing preserved after the race (no page left behind)");
